@@ -1,0 +1,30 @@
+# Set-up and everyday commands. `make run` and `make test` each create .venv if missing and install kbench.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/kbench explain --cluster workloads/examples/cluster.yaml --pod workloads/examples/pod.yaml --output table
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-autosave
+
+lint: $(STAMP)
+	$(BIN)/ruff check kbench tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .benchmarks
