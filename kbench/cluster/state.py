@@ -1,0 +1,338 @@
+"""Columnar cluster state: node arrays the kernels read, and the book-keeping of bound pods.
+
+Nodes are rows of int64 matrices (allocatable and requested per resource column, milli-cpu and
+bytes), an int32 label matrix (per-key value ids, -1 where a node lacks the key) and padded
+taint/image id matrices. Adding or removing a pod updates its node's row and every registered
+pod counter, so a scheduling cycle reads per-node counts without scanning pods.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from kbench.api.objects import Namespace, Node, Pod
+from kbench.api.resources import (
+    CPU,
+    EPHEMERAL_STORAGE,
+    MEMORY,
+    NON_ZERO_DEFAULTS,
+    PODS,
+    int_requests,
+    node_allocatable,
+    pod_requests,
+    to_int,
+)
+from kbench.cluster.interning import Interner, LabelTable
+
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+NO_SCHEDULE, PREFER_NO_SCHEDULE, NO_EXECUTE = 0, 1, 2
+FIXED_RESOURCES = (CPU, MEMORY, EPHEMERAL_STORAGE, PODS)
+R_CPU, R_MEMORY, R_EPHEMERAL, R_PODS = 0, 1, 2, 3
+
+HostPort = tuple[str, str, int]
+
+
+def host_ports(pod: Pod) -> tuple[HostPort, ...]:
+    """(ip, protocol, port) of every host port, sanitised as HostPortInfo does (ip '' -> 0.0.0.0).
+
+    Mirrors schedutil.GetHostPorts: containers and sidecar (restartPolicy Always) init containers.
+    """
+    out: list[HostPort] = []
+    containers = [c for c in pod.spec.init_containers if c.restart_policy == "Always"] + list(pod.spec.containers)
+    for c in containers:
+        for p in c.ports:
+            if p.host_port > 0:
+                out.append((p.host_ip or "0.0.0.0", p.protocol or "TCP", p.host_port))
+    return tuple(out)
+
+
+def has_pod_affinity(pod: Pod) -> bool:
+    """True if the pod has any pod affinity or anti-affinity term (PodsWithAffinity)."""
+    a = pod.spec.affinity
+    return a is not None and (a.pod_affinity is not None or a.pod_anti_affinity is not None)
+
+
+def has_required_anti_affinity(pod: Pod) -> bool:
+    a = pod.spec.affinity
+    return bool(a and a.pod_anti_affinity and a.pod_anti_affinity.required_during_scheduling_ignored_during_execution)
+
+
+@dataclass(eq=False)
+class PodRecord:
+    """A pod bound to a node, with what the book-keeping needs to undo it."""
+
+    pod: Pod
+    node: int
+    req: dict[int, int]
+    nz_cpu: int
+    nz_mem: int
+    ports: tuple[HostPort, ...]
+    terminating: bool
+    has_affinity: bool
+    has_required_anti_affinity: bool
+    start_time: float = 0.0
+
+    @property
+    def key(self) -> str:
+        return self.pod.key
+
+    @property
+    def namespace(self) -> str:
+        return self.pod.namespace
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        return self.pod.metadata.labels
+
+
+class PodMatcher(Protocol):
+    """Anything hashable that says whether a bound pod counts (a selector with namespaces, say)."""
+
+    def __hash__(self) -> int: ...
+
+    def matches(self, rec: PodRecord, state: ClusterState) -> bool: ...
+
+
+class ClusterState:
+    """Nodes as arrays, bound pods as records, and per-node counters kept current incrementally."""
+
+    MAX_COUNTERS = 512
+
+    def __init__(self, capacity: int = 64) -> None:
+        self.resources: Interner[str] = Interner()
+        for r in FIXED_RESOURCES:
+            self.resources.intern(r)
+        self.labels = LabelTable()
+        self.taints: Interner[tuple[str, str, str]] = Interner()
+        self.images: Interner[str] = Interner()
+        self.image_size: list[int] = []
+        self.image_num_nodes: list[int] = []
+        self.namespaces: dict[str, dict[str, str]] = {}
+
+        self.n_nodes = 0
+        self.node_names: list[str] = []
+        self.node_index: dict[str, int] = {}
+        self.nodes: list[Node] = []
+        self.node_label_dicts: list[dict[str, str]] = []
+        self.pods_on_node: list[dict[str, PodRecord]] = []
+        self.pods: dict[str, PodRecord] = {}
+        self.ports: dict[tuple[str, int], dict[int, Counter[str]]] = {}
+        self.affinity_pods: dict[str, PodRecord] = {}
+        self.anti_affinity_pods: dict[str, PodRecord] = {}
+        self._counters: dict[object, np.ndarray] = {}
+
+        cap = max(capacity, 8)
+        self.alloc = np.zeros((cap, 8), np.int64)
+        self.requested = np.zeros((cap, 8), np.int64)
+        self.nz_requested = np.zeros((cap, 2), np.int64)
+        self.unschedulable = np.zeros(cap, np.bool_)
+        self.label_val = np.full((cap, 8), -1, np.int32)
+        self.taint_ids = np.full((cap, 4), -1, np.int32)
+        self.image_ids = np.full((cap, 8), -1, np.int32)
+        self.taint_effect = np.zeros(0, np.int8)
+        self.version = 0
+        """Bumped on every change; caches of derived per-cycle data key on it."""
+        self.epoch = 0
+        """Bumped when nodes, namespaces or interned strings change; compiled pod tables key on it."""
+
+    # ---- growth ------------------------------------------------------------------------------
+
+    @property
+    def capacity(self) -> int:
+        return self.alloc.shape[0]
+
+    def _grow_rows(self, need: int) -> None:
+        if need <= self.capacity:
+            return
+        cap = max(need, 2 * self.capacity)
+        for name in ("alloc", "requested", "nz_requested", "unschedulable", "label_val", "taint_ids", "image_ids"):
+            old = getattr(self, name)
+            fill = -1 if name in ("label_val", "taint_ids", "image_ids") else 0
+            new = np.full((cap,) + old.shape[1:], fill, old.dtype)
+            new[: old.shape[0]] = old
+            setattr(self, name, new)
+        for key, arr in list(self._counters.items()):
+            new = np.zeros(cap, np.int32)
+            new[: arr.shape[0]] = arr
+            self._counters[key] = new
+
+    @staticmethod
+    def _grow_cols(arr: np.ndarray, need: int, fill: int) -> np.ndarray:
+        if need <= arr.shape[1]:
+            return arr
+        new = np.full((arr.shape[0], max(need, 2 * arr.shape[1])), fill, arr.dtype)
+        new[:, : arr.shape[1]] = arr
+        return new
+
+    def resource_column(self, name: str) -> int:
+        """Column of resource ``name`` in alloc/requested, adding one if new."""
+        col = self.resources.intern(name)
+        self.alloc = self._grow_cols(self.alloc, col + 1, 0)
+        self.requested = self._grow_cols(self.requested, col + 1, 0)
+        return col
+
+    @property
+    def n_resources(self) -> int:
+        return len(self.resources)
+
+    # ---- namespaces and nodes ----------------------------------------------------------------
+
+    def add_namespace(self, ns: Namespace) -> None:
+        self.namespaces[ns.metadata.name] = dict(ns.metadata.labels)
+        self.epoch += 1
+        self.version += 1
+
+    def add_node(self, node: Node) -> int:
+        """Append a node; returns its row index."""
+        if node.name in self.node_index:
+            raise ValueError(f"node {node.name!r} added twice")
+        i = self.n_nodes
+        self._grow_rows(i + 1)
+        self.n_nodes += 1
+        self.node_names.append(node.name)
+        self.node_index[node.name] = i
+        self.nodes.append(node)
+        self.node_label_dicts.append(dict(node.metadata.labels))
+        self.pods_on_node.append({})
+        for name, v in node_allocatable(node).items():
+            self.alloc[i, self.resource_column(name)] = v
+        self.unschedulable[i] = node.spec.unschedulable
+        self._set_labels(i, node.metadata.labels)
+        self._set_taints(i, [(t.key, t.value, t.effect) for t in node.spec.taints])
+        self._set_images(i, node)
+        self.epoch += 1
+        self.version += 1
+        return i
+
+    def _set_labels(self, i: int, labels: Mapping[str, str]) -> None:
+        cols = [(self.labels.key(k), v) for k, v in labels.items()]
+        self.label_val = self._grow_cols(self.label_val, len(self.labels.keys), -1)
+        self.label_val[i, :] = -1
+        for k, v in cols:
+            self.label_val[i, k] = self.labels.value(k, v)
+
+    def _set_taints(self, i: int, taints: list[tuple[str, str, str]]) -> None:
+        ids = [self.taints.intern(t) for t in taints]
+        if len(self.taint_effect) < len(self.taints):
+            self.taint_effect = np.array([TAINT_EFFECTS.index(t[2]) for t in self.taints.values], np.int8)
+        self.taint_ids = self._grow_cols(self.taint_ids, len(ids), -1)
+        self.taint_ids[i, :] = -1
+        self.taint_ids[i, : len(ids)] = ids
+
+    def _set_images(self, i: int, node: Node) -> None:
+        seen: list[int] = []
+        for image in node.status.images:
+            for name in image.names:
+                img = self.images.intern(name)
+                if img == len(self.image_size):
+                    self.image_size.append(image.size_bytes)
+                    self.image_num_nodes.append(0)
+                if img not in seen:
+                    seen.append(img)
+                    self.image_num_nodes[img] += 1
+        self.image_ids = self._grow_cols(self.image_ids, len(seen), -1)
+        self.image_ids[i, :] = -1
+        self.image_ids[i, : len(seen)] = seen
+
+    def node_indices(self) -> np.ndarray:
+        """Row indices of all nodes, in the order they were added."""
+        return np.arange(self.n_nodes, dtype=np.int64)
+
+    # ---- pods --------------------------------------------------------------------------------
+
+    def add_pod(self, pod: Pod, node: str | int, start_time: float = 0.0) -> PodRecord:
+        """Bind ``pod`` to ``node`` and update every per-node aggregate."""
+        i = node if isinstance(node, int) else self.node_index[node]
+        uid = pod.metadata.uid or pod.key
+        if uid in self.pods:
+            raise ValueError(f"pod {pod.key} added twice")
+        req = {self.resource_column(k): v for k, v in int_requests(pod_requests(pod)).items()}
+        nz = pod_requests(pod, NON_ZERO_DEFAULTS)
+        rec = PodRecord(
+            pod=pod,
+            node=i,
+            req=req,
+            nz_cpu=to_int(CPU, nz.get(CPU, 0)),  # type: ignore[arg-type]
+            nz_mem=to_int(MEMORY, nz.get(MEMORY, 0)),  # type: ignore[arg-type]
+            ports=host_ports(pod),
+            terminating=pod.metadata.deletion_timestamp is not None,
+            has_affinity=has_pod_affinity(pod),
+            has_required_anti_affinity=has_required_anti_affinity(pod),
+            start_time=start_time,
+        )
+        self.pods[uid] = rec
+        self._account(uid, rec, +1)
+        return rec
+
+    def remove_pod(self, uid: str) -> PodRecord:
+        """Unbind the pod with ``uid`` (or namespace/name) and undo its aggregates."""
+        rec = self.pods.pop(uid)
+        self._account(uid, rec, -1)
+        return rec
+
+    def _account(self, uid: str, rec: PodRecord, sign: int) -> None:
+        i = rec.node
+        for col, v in rec.req.items():
+            self.requested[i, col] += sign * v
+        self.requested[i, 3] += sign
+        self.nz_requested[i, 0] += sign * rec.nz_cpu
+        self.nz_requested[i, 1] += sign * rec.nz_mem
+        for ip, proto, port in rec.ports:
+            by_node = self.ports.setdefault((proto, port), {})
+            ips = by_node.setdefault(i, Counter())
+            ips[ip] += sign
+            if ips[ip] <= 0:
+                del ips[ip]
+                if not ips:
+                    del by_node[i]
+        if sign > 0:
+            self.pods_on_node[i][uid] = rec
+            if rec.has_affinity:
+                self.affinity_pods[uid] = rec
+            if rec.has_required_anti_affinity:
+                self.anti_affinity_pods[uid] = rec
+        else:
+            self.pods_on_node[i].pop(uid, None)
+            self.affinity_pods.pop(uid, None)
+            self.anti_affinity_pods.pop(uid, None)
+        for matcher, counts in self._counters.items():
+            if matcher.matches(rec, self):  # type: ignore[attr-defined]
+                counts[i] += sign
+        self.version += 1
+
+    def add_objects(self, nodes: Iterable[Node], pods: Iterable[Pod], namespaces: Iterable[Namespace]) -> None:
+        """Load a static cluster: namespaces, nodes, then pods bound by spec.nodeName (others skipped)."""
+        for ns in namespaces:
+            self.add_namespace(ns)
+        for n in nodes:
+            self.add_node(n)
+        for p in pods:
+            if p.spec.node_name and p.spec.node_name in self.node_index:
+                self.add_pod(p, p.spec.node_name)
+
+    # ---- counters ----------------------------------------------------------------------------
+
+    def pod_counts(self, matcher: PodMatcher) -> np.ndarray:
+        """Per-node number of bound pods ``matcher`` accepts (int32, node capacity long).
+
+        The first call scans all pods; after that the array is kept current by add/remove.
+        """
+        counts = self._counters.get(matcher)
+        if counts is None:
+            if len(self._counters) >= self.MAX_COUNTERS:
+                self._counters.pop(next(iter(self._counters)))
+            counts = np.zeros(self.capacity, np.int32)
+            for rec in self.pods.values():
+                if matcher.matches(rec, self):
+                    counts[rec.node] += 1
+            self._counters[matcher] = counts
+        return counts
+
+    def namespace_labels(self, ns: str) -> Mapping[str, str]:
+        """Labels of namespace ``ns``; empty for a namespace with no Namespace object."""
+        return self.namespaces.get(ns, {})
