@@ -15,10 +15,19 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from kbench.api.objects import Namespace, Node, Pod
+from kbench.api.objects import Namespace, Node, Pod, ReplicaSet, ReplicationController, Service, StatefulSet
 from kbench.errors import FieldError, InputError
+from kbench.validation import describe
 
-KINDS: dict[str, type[BaseModel]] = {"Pod": Pod, "Node": Node, "Namespace": Namespace}
+KINDS: dict[str, type[BaseModel]] = {
+    "Pod": Pod,
+    "Node": Node,
+    "Namespace": Namespace,
+    "Service": Service,
+    "ReplicationController": ReplicationController,
+    "ReplicaSet": ReplicaSet,
+    "StatefulSet": StatefulSet,
+}
 
 
 def read_yaml_documents(path: str | Path) -> list[Any]:
@@ -37,28 +46,6 @@ def read_yaml_documents(path: str | Path) -> list[Any]:
         raise InputError(str(path), "", f"invalid YAML{where}: {problem}") from None
 
 
-def _loc(parts: tuple[Any, ...]) -> str:
-    out = ""
-    for p in parts:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        else:
-            out += ("." if out else "") + str(p)
-    return out
-
-
-def _message(err: dict[str, Any]) -> str:
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "literal_error":
-        return f"expected {err['ctx']['expected']}, got {err['input']!r}"
-    msg = str(err["msg"])
-    return msg.removeprefix("Value error, ")
-
-
 def parse_object(doc: Any, file: str, where: str = "") -> BaseModel:
     """Validate one manifest; ``where`` prefixes field paths inside a stream (e.g. ``items[3].``)."""
     if not isinstance(doc, dict):
@@ -70,8 +57,8 @@ def parse_object(doc: Any, file: str, where: str = "") -> BaseModel:
     try:
         obj = model.model_validate(doc)
     except ValidationError as e:
-        first = e.errors()[0]
-        raise InputError(file, where + _loc(tuple(first["loc"])), _message(dict(first))) from None
+        path, msg = describe(e)
+        raise InputError(file, where + path, msg) from None
     try:
         _check(obj)
     except FieldError as e:
@@ -81,7 +68,7 @@ def parse_object(doc: Any, file: str, where: str = "") -> BaseModel:
 
 def _check(obj: BaseModel) -> None:
     """Semantic validation the API server does that a schema cannot say."""
-    if isinstance(obj, (Pod, Node, Namespace)) and not obj.metadata.name:
+    if not obj.metadata.name:  # type: ignore[attr-defined]
         raise FieldError("metadata.name", "required field is missing")
     if isinstance(obj, Pod):
         if not obj.spec.containers:
@@ -105,6 +92,8 @@ class Manifests:
     nodes: list[Node] = field(default_factory=list)
     pods: list[Pod] = field(default_factory=list)
     namespaces: list[Namespace] = field(default_factory=list)
+    owners: list[BaseModel] = field(default_factory=list)
+    """Services, ReplicationControllers, ReplicaSets and StatefulSets (selectors for spreading defaults)."""
 
 
 def _documents(path: str | Path) -> Iterator[tuple[Any, str]]:
@@ -119,7 +108,8 @@ def _documents(path: str | Path) -> Iterator[tuple[Any, str]]:
 
 
 def load_manifests(path: str | Path) -> Manifests:
-    """Load a cluster file: Nodes, Pods and Namespaces; other kinds are skipped with a warning."""
+    """Load a cluster file: Nodes, Pods, Namespaces and the owners PodTopologySpread's defaults read
+    (Service, ReplicationController, ReplicaSet, StatefulSet); other kinds are skipped with a warning."""
     out = Manifests()
     file = str(path)
     for doc, where in _documents(path):
@@ -134,6 +124,8 @@ def load_manifests(path: str | Path) -> Manifests:
             out.pods.append(obj)
         elif isinstance(obj, Namespace):
             out.namespaces.append(obj)
+        else:
+            out.owners.append(obj)
     return out
 
 

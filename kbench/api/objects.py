@@ -322,3 +322,56 @@ class Namespace(K8sModel):
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
     spec: Any = None
     status: Any = None
+
+
+# ---- owners whose selectors PodTopologySpread's system defaults read ----------------------------
+
+
+class _OpenSpec(BaseModel):
+    """A spec of which kbench reads only the selector; other fields are accepted as they are."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class ServiceSpec(_OpenSpec):
+    selector: dict[str, str] | None = None
+
+
+class WorkloadSpec(_OpenSpec):
+    selector: LabelSelector | None = None
+
+
+class ControllerSpec(_OpenSpec):
+    selector: dict[str, str] | None = None
+
+
+class Service(K8sModel):
+    api_version: Literal["v1"] = "v1"
+    kind: Literal["Service"] = "Service"
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: ServiceSpec = Field(default_factory=ServiceSpec)
+    status: Any = None
+
+
+class ReplicationController(K8sModel):
+    api_version: Literal["v1"] = "v1"
+    kind: Literal["ReplicationController"] = "ReplicationController"
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: ControllerSpec = Field(default_factory=ControllerSpec)
+    status: Any = None
+
+
+class ReplicaSet(K8sModel):
+    api_version: Literal["apps/v1"] = "apps/v1"
+    kind: Literal["ReplicaSet"] = "ReplicaSet"
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
+    status: Any = None
+
+
+class StatefulSet(K8sModel):
+    api_version: Literal["apps/v1"] = "apps/v1"
+    kind: Literal["StatefulSet"] = "StatefulSet"
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
+    status: Any = None

@@ -28,6 +28,7 @@ from kbench.api.resources import (
     to_int,
 )
 from kbench.cluster.interning import Interner, LabelTable
+from kbench.cluster.owners import Owners
 
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 NO_SCHEDULE, PREFER_NO_SCHEDULE, NO_EXECUTE = 0, 1, 2
@@ -113,6 +114,7 @@ class ClusterState:
         self.image_size: list[int] = []
         self.image_num_nodes: list[int] = []
         self.namespaces: dict[str, dict[str, str]] = {}
+        self.owners = Owners()
 
         self.n_nodes = 0
         self.node_names: list[str] = []
@@ -135,6 +137,9 @@ class ClusterState:
         self.taint_ids = np.full((cap, 4), -1, np.int32)
         self.image_ids = np.full((cap, 8), -1, np.int32)
         self.taint_effect = np.zeros(0, np.int8)
+        self._image_size_arr = np.zeros(0, np.int64)
+        self._image_nodes_arr = np.zeros(0, np.int64)
+        self._image_nodes_version = -1
         self.version = 0
         """Bumped on every change; caches of derived per-cycle data key on it."""
         self.epoch = 0
@@ -238,6 +243,19 @@ class ClusterState:
         self.image_ids = self._grow_cols(self.image_ids, len(seen), -1)
         self.image_ids[i, :] = -1
         self.image_ids[i, : len(seen)] = seen
+
+    def image_size_array(self) -> np.ndarray:
+        """Size in bytes per interned image (as first reported), for kernels."""
+        if len(self._image_size_arr) != len(self.image_size):
+            self._image_size_arr = np.array(self.image_size, np.int64)
+        return self._image_size_arr
+
+    def image_nodes_array(self) -> np.ndarray:
+        """Number of nodes holding each interned image, for kernels."""
+        if self._image_nodes_version != self.epoch:
+            self._image_nodes_arr = np.array(self.image_num_nodes, np.int64)
+            self._image_nodes_version = self.epoch
+        return self._image_nodes_arr
 
     def node_indices(self) -> np.ndarray:
         """Row indices of all nodes, in the order they were added."""
