@@ -1,0 +1,64 @@
+"""The `kbench` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from rich.console import Console
+
+from kbench import __version__
+from kbench.errors import KbenchError
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(err: KbenchError) -> None:
+    click.echo(f"error: {err}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="kbench")
+def cli() -> None:
+    """kbench: benchmark Kubernetes scheduling policies in simulated time."""
+
+
+@cli.command()
+@click.option("--cluster", "cluster_path", required=True, type=click.Path(dir_okay=False),
+              help="Nodes, bound Pods and Namespaces (YAML stream or kind: List).")
+@click.option("--pod", "pod_path", required=True, type=click.Path(dir_okay=False), help="The Pod to schedule.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="KubeSchedulerConfiguration (v1); default: kube-scheduler's default profile.")
+@click.option("--profile", default=None, help="schedulerName of the profile to use (default: the first).")
+@click.option("--output", "-o", type=click.Choice(["json", "table"]), default=None,
+              help="json, or a table (the default on a terminal).")
+@click.option("--seed", default=0, show_default=True, help="Seed for the tie-break among equal best nodes.")
+def explain(cluster_path: str, pod_path: str, config_path: str | None, profile: str | None,
+            output: str | None, seed: int) -> None:
+    """Show what every scheduler plugin says about every node for one pod."""
+    from kbench.explain import render_table, run_explain
+
+    try:
+        result, notes = run_explain(cluster_path, pod_path, config_path, profile, seed)
+    except KbenchError as e:
+        _fail(e)
+        return
+    for note in notes:
+        click.echo(f"warning: {note}", err=True)
+    if output is None:
+        output = "table" if sys.stdout.isatty() else "json"
+    if output == "json":
+        click.echo(json.dumps(result, indent=2))
+    else:
+        render_table(result, Console())
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()
+
+
+if __name__ == "__main__":
+    main()
