@@ -41,7 +41,7 @@ def explain(cluster_path: str, pod_path: str, config_path: str | None, profile: 
     from kbench.explain import render_table, run_explain
 
     try:
-        result, notes = run_explain(cluster_path, pod_path, config_path, profile, seed)
+        result, cfg, notes = run_explain(cluster_path, pod_path, config_path, profile, seed)
     except KbenchError as e:
         _fail(e)
         return
@@ -52,7 +52,7 @@ def explain(cluster_path: str, pod_path: str, config_path: str | None, profile: 
     if output == "json":
         click.echo(json.dumps(result, indent=2))
     else:
-        render_table(result, Console())
+        render_table(result, Console(), cfg.weights)
 
 
 def main() -> None:

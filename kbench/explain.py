@@ -56,31 +56,52 @@ def explain(cluster: ClusterState, pi: PodInfo, profile: ProfileConfig, seed: in
 
 
 def run_explain(cluster_path: str, pod_path: str, config_path: str | None, profile: str | None,
-                seed: int = 0) -> tuple[dict[str, Any], list[str]]:
-    """Load the inputs and explain; returns the JSON object and any warnings about the inputs."""
+                seed: int = 0) -> tuple[dict[str, Any], ProfileConfig, list[str]]:
+    """Load the inputs and explain; returns the JSON object, the profile and warnings about the inputs."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         cluster = build_cluster(cluster_path)
     pod = load_pod(pod_path)
     cfg = load_scheduler_config(config_path, profile) if config_path else default_profile()
-    return explain(cluster, PodInfo(pod), cfg, seed), [str(w.message) for w in caught]
+    return explain(cluster, PodInfo(pod), cfg, seed), cfg, [str(w.message) for w in caught]
 
 
-def render_table(result: dict[str, Any], console: Console) -> None:
-    """A table: one row per node with its verdict, each plugin's score and the weighted total."""
+SHORT_NAMES = {
+    "TaintToleration": "Taint",
+    "NodeAffinity": "NodeAff",
+    "PodTopologySpread": "Spread",
+    "InterPodAffinity": "PodAff",
+    "NodeResourcesFit": "Fit",
+    "NodeResourcesBalancedAllocation": "Balanced",
+    "ImageLocality": "Image",
+}
+
+
+def render_table(result: dict[str, Any], console: Console, weights: dict[str, int] | None = None) -> None:
+    """A table: one row per node with its verdict, each plugin's score and the weighted total;
+    then why each rejected node was rejected."""
     plugins = sorted({p for n in result["nodes"] for p in n["scores"]})
-    table = Table(title=f"pod {result['pod']}: selected {result['selected'] or '(no node fits)'}", title_justify="left")
-    table.add_column("node")
-    table.add_column("fits")
+    selected = result["selected"]
+    table = Table(title=f"pod {result['pod']} -> {selected or 'no node fits'}", title_justify="left")
+    table.add_column("node", no_wrap=True)
+    table.add_column("fits", no_wrap=True)
     for p in plugins:
-        table.add_column(p.replace("NodeResources", "NR."), justify="right")
-    table.add_column("total", justify="right")
-    table.add_column("why not")
+        table.add_column(SHORT_NAMES.get(p, p), justify="right", no_wrap=True)
+    table.add_column("total", justify="right", no_wrap=True)
     for n in result["nodes"]:
-        mark = "[bold green]✔ selected[/]" if n["name"] == result["selected"] else ("yes" if n["feasible"] else "[red]no[/]")
+        mark = "[bold green]best[/]" if n["name"] == selected else ("yes" if n["feasible"] else "[red]no[/]")
         scores = [str(n["scores"][p]) if p in n["scores"] else "" for p in plugins]
         total = "" if n["total"] is None else str(n["total"])
-        table.add_row(n["name"], mark, *scores, total, "; ".join(n["reasons"]))
+        table.add_row(n["name"], mark, *scores, total)
     console.print(table)
     feasible = sum(1 for n in result["nodes"] if n["feasible"])
-    console.print(f"{feasible}/{len(result['nodes'])} nodes fit; scores are after NormalizeScore (0-100), total = sum of weight x score.")
+    console.print(f"{feasible}/{len(result['nodes'])} nodes fit. Scores are after NormalizeScore (0-100); "
+                  "total = sum of weight x score.")
+    for p in plugins:
+        w = f" (weight {weights[p]})" if weights and p in weights else ""
+        console.print(f"  [dim]{SHORT_NAMES.get(p, p)}[/] = {p}{w}")
+    rejected = [n for n in result["nodes"] if not n["feasible"]]
+    if rejected:
+        console.print("Why not:")
+        for n in rejected:
+            console.print(f"  {n['name']}: " + "; ".join(n["reasons"]), highlight=False, markup=False)

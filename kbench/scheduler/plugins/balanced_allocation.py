@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from kbench.cluster.state import ClusterState
+from kbench.config.plugin_args import NodeResourcesBalancedAllocationArgs
 from kbench.scheduler.framework import SKIP, SUCCESS, CycleState, Plugin, PodInfo, Status
 from kbench.scheduler.plugins.resource_allocation import BALANCED, PodResourceVector, ResourceSpec, pod_vector, resource_scores
 
@@ -20,8 +21,8 @@ class BalancedAllocation(Plugin):
 
     def __init__(self, args: dict | None = None) -> None:
         super().__init__(args)
-        res = self.args.get("resources") or [{"name": "cpu", "weight": 1}, {"name": "memory", "weight": 1}]
-        self.resources = tuple(ResourceSpec(r["name"], int(r.get("weight") or 1)) for r in res)
+        parsed = NodeResourcesBalancedAllocationArgs.parse(args)
+        self.resources = tuple(ResourceSpec(r.name, r.weight) for r in parsed.resources)
 
     def _vector(self, pi: PodInfo, cluster: ClusterState) -> PodResourceVector:
         return pi.compiled(NAME, cluster.epoch, lambda: pod_vector(pi.pod, cluster, self.resources, True))

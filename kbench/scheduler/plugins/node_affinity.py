@@ -16,6 +16,7 @@ from kbench.api.objects import NodeAffinity as NodeAffinitySpec
 from kbench.api.objects import Pod
 from kbench.api.selectors import node_term, node_terms
 from kbench.cluster.state import ClusterState
+from kbench.config.plugin_args import NodeAffinityArgs
 from kbench.scheduler.framework import (
     SKIP,
     SUCCESS,
@@ -117,8 +118,7 @@ class NodeAffinity(Plugin):
 
     def __init__(self, args: dict | None = None) -> None:
         super().__init__(args)
-        added = self.args.get("addedAffinity")
-        self.added = NodeAffinitySpec.model_validate(added) if added else None
+        self.added = NodeAffinityArgs.parse(args).addedAffinity
 
     def _added_required(self, cluster: ClusterState) -> CompiledTerms | None:
         req = self.added.required_during_scheduling_ignored_during_execution if self.added else None

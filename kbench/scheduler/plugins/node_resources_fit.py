@@ -14,7 +14,8 @@ from numba import njit
 
 from kbench.api.resources import int_requests, is_scalar_resource, pod_requests
 from kbench.cluster.state import R_PODS, ClusterState
-from kbench.scheduler.framework import SUCCESS, Code, CycleState, Plugin, PodInfo, PreFilterResult, Status
+from kbench.config.plugin_args import NodeResourcesFitArgs
+from kbench.scheduler.framework import MAX_NODE_SCORE, SUCCESS, Code, CycleState, Plugin, PodInfo, PreFilterResult, Status
 from kbench.scheduler.plugins.resource_allocation import (
     LEAST,
     MOST,
@@ -27,7 +28,6 @@ from kbench.scheduler.plugins.resource_allocation import (
 
 NAME = "NodeResourcesFit"
 STRATEGIES = {"LeastAllocated": LEAST, "MostAllocated": MOST, "RequestedToCapacityRatio": RTCR}
-DEFAULT_RESOURCES = (ResourceSpec("cpu", 1), ResourceSpec("memory", 1))
 MAX_CUSTOM_PRIORITY_SCORE = 10
 """config.MaxCustomPriorityScore: RTCR shape scores are 0..10 and scaled by MaxNodeScore/10."""
 
@@ -63,18 +63,18 @@ class NodeResourcesFit(Plugin):
 
     def __init__(self, args: dict | None = None) -> None:
         super().__init__(args)
-        self.ignored = set(self.args.get("ignoredResources") or [])
-        self.ignored_groups = set(self.args.get("ignoredResourceGroups") or [])
-        strategy = self.args.get("scoringStrategy") or {}
-        self.strategy = STRATEGIES[strategy.get("type") or "LeastAllocated"]
-        res = strategy.get("resources") or [{"name": r.name, "weight": r.weight} for r in DEFAULT_RESOURCES]
-        self.resources = tuple(ResourceSpec(r["name"], int(r.get("weight") or 1)) for r in res)
+        parsed = NodeResourcesFitArgs.parse(args)
+        self.ignored = set(parsed.ignoredResources)
+        self.ignored_groups = set(parsed.ignoredResourceGroups)
+        strategy = parsed.scoringStrategy
+        self.strategy = STRATEGIES[strategy.type]
+        self.resources = tuple(ResourceSpec(r.name, r.weight) for r in strategy.resources)
         self.shape: tuple[np.ndarray, np.ndarray] | None = None
-        if self.strategy == RTCR:
-            points = (strategy.get("requestedToCapacityRatio") or {}).get("shape") or []
+        if strategy.requestedToCapacityRatio is not None and self.strategy == RTCR:
+            points = strategy.requestedToCapacityRatio.shape
             self.shape = (
-                np.array([int(p["utilization"]) for p in points], np.int64),
-                np.array([int(p["score"]) * (100 // MAX_CUSTOM_PRIORITY_SCORE) for p in points], np.int64),
+                np.array([p.utilization for p in points], np.int64),
+                np.array([p.score * (MAX_NODE_SCORE // MAX_CUSTOM_PRIORITY_SCORE) for p in points], np.int64),
             )
 
     def _ignored(self, name: str) -> bool:
