@@ -1,0 +1,310 @@
+"""Constraints of PodTopologySpread: the plugin's args, the pod's (or default) constraints with
+their parsed selectors and node inclusion policies, the pod matcher kept by ClusterState's
+counters, and the node-static per-constraint tables the kernels read.
+
+Mirrors pkg/scheduler/framework/plugins/podtopologyspread/{plugin.go,common.go} and the
+validation of PodTopologySpreadArgs in pkg/scheduler/apis/config/validation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numba import njit
+from pydantic import ValidationError
+
+from kbench.api.objects import Pod, Taint, TopologySpreadConstraint
+from kbench.api.selectors import Selector, label_selector, tolerated
+from kbench.cluster.state import NO_EXECUTE, NO_SCHEDULE, ClusterState, PodRecord
+from kbench.errors import FieldError
+from kbench.scheduler.plugins.node_affinity import required_affinity
+from kbench.validation import describe
+
+NAME = "PodTopologySpread"
+ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints"
+"""ErrReasonConstraintsNotMatch."""
+ERR_REASON_NODE_LABEL_NOT_MATCH = ERR_REASON_CONSTRAINTS_NOT_MATCH + " (missing required label)"
+"""ErrReasonNodeLabelNotMatch."""
+
+LABEL_HOSTNAME = "kubernetes.io/hostname"
+LABEL_TOPOLOGY_ZONE = "topology.kubernetes.io/zone"
+DO_NOT_SCHEDULE = "DoNotSchedule"
+SCHEDULE_ANYWAY = "ScheduleAnyway"
+HONOR = "Honor"
+IGNORE = "Ignore"
+SYSTEM_DEFAULTING = "System"
+LIST_DEFAULTING = "List"
+
+SYSTEM_DEFAULT_CONSTRAINTS: tuple[TopologySpreadConstraint, ...] = (
+    TopologySpreadConstraint(max_skew=3, topology_key=LABEL_HOSTNAME, when_unsatisfiable=SCHEDULE_ANYWAY),
+    TopologySpreadConstraint(max_skew=5, topology_key=LABEL_TOPOLOGY_ZONE, when_unsatisfiable=SCHEDULE_ANYWAY),
+)
+"""systemDefaultConstraints of plugin.go."""
+
+
+# ---- args ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpreadArgs:
+    """PodTopologySpreadArgs after v1 defaulting and validation, as New keeps them."""
+
+    default_constraints: tuple[TopologySpreadConstraint, ...]
+    system_defaulted: bool
+
+
+_DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS_SUBDOMAIN = re.compile(rf"^{_DNS_LABEL}(\.{_DNS_LABEL})*$")
+_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+
+
+def _label_name_errors(v: str) -> str | None:
+    """The first message of metav1validation.ValidateLabelName (IsQualifiedName), or None."""
+    parts = v.split("/")
+    if len(parts) == 1:
+        name = parts[0]
+    elif len(parts) == 2:
+        prefix, name = parts
+        if not prefix:
+            return "prefix part must be non-empty"
+        if len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix):
+            return "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric " \
+                   "characters, '-' or '.', and must start and end with an alphanumeric character"
+    else:
+        return "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start " \
+               "and end with an alphanumeric character with an optional DNS subdomain prefix and '/'"
+    if not name:
+        return "name part must be non-empty"
+    if len(name) > 63:
+        return "name part must be no more than 63 bytes"
+    if not _QUALIFIED_NAME.match(name):
+        return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end " \
+               "with an alphanumeric character"
+    return None
+
+
+def parse_args(args: Mapping[str, Any]) -> SpreadArgs:
+    """SetDefaults_PodTopologySpreadArgs, ValidatePodTopologySpreadArgs and New's choice of defaults."""
+    unknown = sorted(set(args) - {"defaultConstraints", "defaultingType"})
+    if unknown:
+        raise FieldError(unknown[0], "unknown field")
+    defaulting = args.get("defaultingType") or SYSTEM_DEFAULTING
+    raw = args.get("defaultConstraints") or []
+    if defaulting not in (SYSTEM_DEFAULTING, LIST_DEFAULTING):
+        raise FieldError("defaultingType", f'Unsupported value: "{defaulting}": supported values: "System", "List"')
+    if not isinstance(raw, list):
+        raise FieldError("defaultConstraints", "expected a list of topology spread constraints")
+    if defaulting == SYSTEM_DEFAULTING and raw:
+        raise FieldError("defaultingType", 'Invalid value: "System": when .defaultConstraints are not empty')
+    parsed: list[TopologySpreadConstraint] = []
+    for i, c in enumerate(raw):
+        path = f"defaultConstraints[{i}]"
+        if not isinstance(c, Mapping):
+            raise FieldError(path, "expected a topology spread constraint (a mapping)")
+        skew = c.get("maxSkew", 0)
+        if not isinstance(skew, int) or skew <= 0:
+            raise FieldError(f"{path}.maxSkew", f"Invalid value: {skew}: not in valid range (0, inf)")
+        key = c.get("topologyKey") or ""
+        if not key:
+            raise FieldError(f"{path}.topologyKey", "Required value: can not be empty")
+        bad = _label_name_errors(key)
+        if bad:
+            raise FieldError(f"{path}.topologyKey", f'Invalid value: "{key}": {bad}')
+        action = c.get("whenUnsatisfiable") or ""
+        if not action:
+            raise FieldError(f"{path}.whenUnsatisfiable", "Required value: can not be empty")
+        if action not in (DO_NOT_SCHEDULE, SCHEDULE_ANYWAY):
+            raise FieldError(
+                f"{path}.whenUnsatisfiable",
+                f'Unsupported value: "{action}": supported values: "{DO_NOT_SCHEDULE}", "{SCHEDULE_ANYWAY}"',
+            )
+        if c.get("labelSelector") is not None:
+            raise FieldError(
+                f"{path}.labelSelector", "Forbidden: constraint must not define a selector, as they deduced for each pod"
+            )
+        if any(p.topology_key == key and p.when_unsatisfiable == action for p in parsed):
+            raise FieldError(path, f'Duplicate value: "{{{key}, {action}}}"')
+        try:
+            parsed.append(TopologySpreadConstraint.model_validate(c))
+        except ValidationError as e:
+            sub, msg = describe(e)
+            raise FieldError(f"{path}.{sub}" if sub else path, msg) from None
+    if defaulting == SYSTEM_DEFAULTING:
+        return SpreadArgs(SYSTEM_DEFAULT_CONSTRAINTS, True)
+    return SpreadArgs(tuple(parsed), False)
+
+
+# ---- constraints ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """topologySpreadConstraint: a v1 constraint with its selector parsed and its defaults applied."""
+
+    max_skew: int
+    topology_key: str
+    selector: Selector
+    min_domains: int
+    node_affinity_policy: str
+    node_taints_policy: str
+
+
+def filter_constraints(
+    constraints: Sequence[TopologySpreadConstraint], pod_labels: Mapping[str, str], action: str
+) -> tuple[Constraint, ...]:
+    """Mirrors filterTopologySpreadConstraints (every feature gate on, as in kube-scheduler's defaults)."""
+    out: list[Constraint] = []
+    for c in constraints:
+        if c.when_unsatisfiable != action:
+            continue
+        selector = label_selector(c.label_selector)
+        if c.match_label_keys:
+            match = {k: pod_labels[k] for k in c.match_label_keys if k in pod_labels}
+            if match:
+                selector = merge_label_set_with_selector(match, selector)
+        out.append(
+            Constraint(
+                max_skew=c.max_skew,
+                topology_key=c.topology_key,
+                selector=selector,
+                min_domains=c.min_domains if c.min_domains is not None else 1,
+                node_affinity_policy=c.node_affinity_policy or HONOR,
+                node_taints_policy=c.node_taints_policy or IGNORE,
+            )
+        )
+    return tuple(out)
+
+
+def merge_label_set_with_selector(match: Mapping[str, str], selector: Selector) -> Selector:
+    """Mirrors mergeLabelSetWithSelector: a nil (nothing) selector stays nothing."""
+    return selector.with_labels(match)
+
+
+def build_default_constraints(
+    defaults: Sequence[TopologySpreadConstraint], pod: Pod, cluster: ClusterState, action: str
+) -> tuple[Constraint, ...]:
+    """Mirrors buildDefaultConstraints: the default constraints of ``action`` with helper.DefaultSelector."""
+    constraints = filter_constraints(defaults, pod.metadata.labels, action)
+    if not constraints:
+        return ()
+    selector = cluster.owners.default_selector(pod)
+    if selector.empty:
+        return ()
+    return tuple(
+        Constraint(c.max_skew, c.topology_key, selector, c.min_domains, c.node_affinity_policy, c.node_taints_policy)
+        for c in constraints
+    )
+
+
+def pod_constraints(args: SpreadArgs, pod: Pod, cluster: ClusterState, action: str) -> tuple[Constraint, ...]:
+    """The pod's own constraints of ``action``, or the defaults when the pod has none (getConstraints)."""
+    if pod.spec.topology_spread_constraints:
+        return filter_constraints(pod.spec.topology_spread_constraints, pod.metadata.labels, action)
+    return build_default_constraints(args.default_constraints, pod, cluster, action)
+
+
+@dataclass(frozen=True)
+class PodMatcher:
+    """countPodsMatchSelector as a hashable counter key: same namespace, not terminating, selector match."""
+
+    namespace: str
+    selector: Selector
+
+    def matches(self, rec: PodRecord, state: ClusterState) -> bool:
+        """Mirrors the per-pod test of countPodsMatchSelector (0 for an empty selector)."""
+        if self.selector.empty or rec.terminating or rec.namespace != self.namespace:
+            return False
+        return self.selector.matches(rec.labels)
+
+
+def node_pod_counts(cluster: ClusterState, namespace: str, selector: Selector) -> np.ndarray:
+    """countPodsMatchSelector for every node row, from the cluster's incrementally kept counters."""
+    if selector.empty or selector.nothing:
+        return np.zeros(cluster.capacity, np.int32)
+    return cluster.pod_counts(PodMatcher(namespace, selector))
+
+
+# ---- node tables ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NodeTables:
+    """Per constraint, what of the nodes depends only on node labels and taints (rebuilt per epoch).
+
+    ``cols[c]`` is the label column of constraint c's topology key (-1 if no node has it);
+    ``has_all[row]`` is nodeLabelsMatchSpreadConstraints; ``included[c, row]`` is
+    matchNodeInclusionPolicies; ``hostname[c]`` marks the kubernetes.io/hostname key.
+    """
+
+    cols: np.ndarray
+    has_all: np.ndarray
+    included: np.ndarray
+    hostname: np.ndarray
+
+
+@njit(cache=True)
+def _has_all_keys(n, label_val, cols, out):  # pragma: no cover
+    for row in range(n):
+        ok = True
+        for c in range(len(cols)):
+            col = cols[c]
+            if col < 0 or label_val[row, col] < 0:
+                ok = False
+                break
+        out[row] = ok
+
+
+@njit(cache=True)
+def _untolerated(n, taint_ids, taint_effect, ok, out):  # pragma: no cover
+    """out[row] = the node has a NoSchedule/NoExecute taint the pod does not tolerate."""
+    for row in range(n):
+        bad = False
+        for j in range(taint_ids.shape[1]):
+            t = taint_ids[row, j]
+            if t < 0:
+                break
+            e = taint_effect[t]
+            if (e == NO_SCHEDULE or e == NO_EXECUTE) and not ok[t]:
+                bad = True
+                break
+        out[row] = bad
+
+
+def _tolerated_taints(pod: Pod, cluster: ClusterState) -> np.ndarray:
+    taints = [Taint(key=k, value=v, effect=e) for k, v, e in cluster.taints.values]  # type: ignore[arg-type]
+    return np.array([tolerated(pod.spec.tolerations, t) for t in taints], np.bool_)
+
+
+def _has_required_affinity(pod: Pod) -> bool:
+    na = pod.spec.affinity.node_affinity if pod.spec.affinity else None
+    return bool(pod.spec.node_selector) or (
+        na is not None and na.required_during_scheduling_ignored_during_execution is not None
+    )
+
+
+def node_tables(pod: Pod, constraints: Sequence[Constraint], cluster: ClusterState) -> NodeTables:
+    """Build the NodeTables of ``constraints`` for ``pod`` against the cluster's current nodes."""
+    n = cluster.n_nodes
+    cols = np.array([cluster.labels.keys.get(c.topology_key) for c in constraints], np.int64)
+    has_all = np.empty(n, np.bool_)
+    _has_all_keys(n, cluster.label_val, cols, has_all)
+    included = np.ones((len(constraints), n), np.bool_)
+    affinity_ok: np.ndarray | None = None
+    taints_ok: np.ndarray | None = None
+    for i, c in enumerate(constraints):
+        if c.node_affinity_policy == HONOR and _has_required_affinity(pod):
+            if affinity_ok is None:
+                affinity_ok = required_affinity(pod, cluster).match_rows(cluster, cluster.node_indices())
+            included[i] &= affinity_ok
+        if c.node_taints_policy == HONOR:
+            if taints_ok is None:
+                bad = np.empty(n, np.bool_)
+                _untolerated(n, cluster.taint_ids, cluster.taint_effect, _tolerated_taints(pod, cluster), bad)
+                taints_ok = ~bad
+            included[i] &= taints_ok
+    hostname = np.array([c.topology_key == LABEL_HOSTNAME for c in constraints], np.bool_)
+    return NodeTables(cols=cols, has_all=has_all, included=included, hostname=hostname)
