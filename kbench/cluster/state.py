@@ -129,17 +129,20 @@ class ClusterState:
         self._counters: dict[object, np.ndarray] = {}
 
         cap = max(capacity, 8)
-        self.alloc = np.zeros((cap, 8), np.int64)
-        self.requested = np.zeros((cap, 8), np.int64)
-        self.nz_requested = np.zeros((cap, 2), np.int64)
+        # [row, column] indexing, column-major storage: a kernel scanning nodes for one resource
+        # or label key reads contiguous memory.
+        self.alloc = np.zeros((cap, 8), np.int64, order="F")
+        self.requested = np.zeros((cap, 8), np.int64, order="F")
+        self.nz_requested = np.zeros((cap, 2), np.int64, order="F")
         self.unschedulable = np.zeros(cap, np.bool_)
-        self.label_val = np.full((cap, 8), -1, np.int32)
+        self.label_val = np.full((cap, 8), -1, np.int32, order="F")
         self.taint_ids = np.full((cap, 4), -1, np.int32)
         self.image_ids = np.full((cap, 8), -1, np.int32)
         self.taint_effect = np.zeros(0, np.int8)
         self._image_size_arr = np.zeros(0, np.int64)
         self._image_nodes_arr = np.zeros(0, np.int64)
         self._image_nodes_version = -1
+        self._rows = np.zeros(0, np.int64)
         self.version = 0
         """Bumped on every change; caches of derived per-cycle data key on it."""
         self.epoch = 0
@@ -158,7 +161,7 @@ class ClusterState:
         for name in ("alloc", "requested", "nz_requested", "unschedulable", "label_val", "taint_ids", "image_ids"):
             old = getattr(self, name)
             fill = -1 if name in ("label_val", "taint_ids", "image_ids") else 0
-            new = np.full((cap,) + old.shape[1:], fill, old.dtype)
+            new = np.full((cap,) + old.shape[1:], fill, old.dtype, order="F" if old.ndim == 2 and old.flags.f_contiguous else "C")
             new[: old.shape[0]] = old
             setattr(self, name, new)
         for key, arr in list(self._counters.items()):
@@ -170,7 +173,8 @@ class ClusterState:
     def _grow_cols(arr: np.ndarray, need: int, fill: int) -> np.ndarray:
         if need <= arr.shape[1]:
             return arr
-        new = np.full((arr.shape[0], max(need, 2 * arr.shape[1])), fill, arr.dtype)
+        order = "F" if arr.flags.f_contiguous else "C"
+        new = np.full((arr.shape[0], max(need, 2 * arr.shape[1])), fill, arr.dtype, order=order)
         new[:, : arr.shape[1]] = arr
         return new
 
@@ -258,8 +262,11 @@ class ClusterState:
         return self._image_nodes_arr
 
     def node_indices(self) -> np.ndarray:
-        """Row indices of all nodes, in the order they were added."""
-        return np.arange(self.n_nodes, dtype=np.int64)
+        """Row indices of all nodes, in the order they were added (read-only, cached)."""
+        if len(self._rows) != self.n_nodes:
+            self._rows = np.arange(self.n_nodes, dtype=np.int64)
+            self._rows.setflags(write=False)
+        return self._rows
 
     # ---- pods --------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from kbench.cluster.state import ClusterState
 from kbench.config.scheduler_config import ProfileConfig
+from kbench.scheduler.cycle_kernels import accumulate, best, feasible_rows, first_feasible, nth_best
 from kbench.scheduler.framework import (
     MAX_NODE_SCORE,
     Code,
@@ -87,7 +88,7 @@ class Framework:
         self.filter = of("filter", FilterPlugin)
         self.pre_score = of("preScore", PreScorePlugin)
         self.score = of("score", ScorePlugin)
-        self.weights = np.array([profile.weights[p.NAME] for p in self.score], np.int64)
+        self.weight_list = [profile.weights[p.NAME] for p in self.score]
         self.filter_names = [p.NAME for p in self.filter]
 
     # ---- filtering ---------------------------------------------------------------------------
@@ -142,23 +143,22 @@ class Framework:
             codes = np.zeros(len(rows), np.int64)
             for j, p in active:
                 p.filter(state, pi, cluster, rows, failed_by, codes, j)  # type: ignore[attr-defined]
-            ok = failed_by < 0
-            n_ok = int(np.count_nonzero(ok))
-            if found + n_ok >= want:
-                cut = int(np.flatnonzero(ok)[want - found - 1]) + 1
+            n_ok, cut = first_feasible(failed_by, want - found)
+            if cut < len(rows):
                 rows, failed_by, codes = rows[:cut], failed_by[:cut], codes[:cut]
-                n_ok = want - found
             row_chunks.append(rows)
             failed_chunks.append(failed_by)
             code_chunks.append(codes)
             found += n_ok
             pos += len(rows)
             chunk = max(chunk, 2 * (want - found))
-        evaluated = np.concatenate(row_chunks)
-        failed = np.concatenate(failed_chunks)
+        if len(row_chunks) == 1:
+            evaluated, failed, codes = row_chunks[0], failed_chunks[0], code_chunks[0]
+        else:
+            evaluated, failed, codes = np.concatenate(row_chunks), np.concatenate(failed_chunks), np.concatenate(code_chunks)
         if not all_nodes:
             self.next_start = (self.next_start + len(evaluated)) % n
-        return CycleResult(evaluated, failed, np.concatenate(code_chunks), evaluated[failed < 0],
+        return CycleResult(evaluated, failed, codes, feasible_rows(evaluated, failed, found),
                            filter_names=self.filter_names, rejected=rejected)
 
     def status_of(self, state: CycleState, pi: PodInfo, cluster: ClusterState, res: CycleResult, k: int) -> Status:
@@ -185,22 +185,22 @@ class Framework:
                 res.error = Status(st.code, st.reasons, p.NAME)
                 return
         totals = np.zeros(len(idx), np.int64)
-        for p, w in zip(self.score, self.weights):
+        for p, w in zip(self.score, self.weight_list):
             if p.NAME in skipped:
                 continue
             s = p.score(state, pi, cluster, idx)  # type: ignore[attr-defined]
             p.normalize(state, pi, s)  # type: ignore[attr-defined]
-            if len(s) and (s.min() < 0 or s.max() > MAX_NODE_SCORE):
-                res.error = Status.of(Code.ERROR, f"plugin {p.NAME!r} returns an invalid score, it should be in [0, 100]")
+            if not accumulate(totals, s, w):
+                res.error = Status.of(
+                    Code.ERROR, f"plugin {p.NAME!r} returns an invalid score, it should be in [0, {MAX_NODE_SCORE}]")
                 return
             res.scores[p.NAME] = s
-            totals += w * s
         res.totals = totals
 
     def select_host(self, res: CycleResult) -> int:
         """A row with the highest total, uniformly at random among ties (selectHost's reservoir)."""
-        best = np.flatnonzero(res.totals == res.totals.max())
-        pick = best[0] if len(best) == 1 else best[self.rng.integers(len(best))]
+        first, count = best(res.totals)
+        pick = first if count == 1 else nth_best(res.totals, int(self.rng.integers(count)))
         return int(res.feasible[pick])
 
     def schedule(self, cluster: ClusterState, pi: PodInfo, all_nodes: bool = False, score_single: bool = False) -> tuple[CycleState, CycleResult]:

@@ -93,83 +93,103 @@ def _broken_linear(p, util, score):  # pragma: no cover
 
 
 @njit(cache=True)
-def score_resources(idx, alloc, requested, nz_requested, cols, use_nz, pod_req, weights, strategy,
-                    shape_util, shape_score, out):  # pragma: no cover
-    """out[k] = the resource score of node idx[k] for ``strategy`` (LEAST, MOST, RTCR, BALANCED).
-
-    Mirrors leastResourceScorer, mostResourceScorer, buildRequestedToCapacityRatioScorerFunction
-    and balancedResourceScorer; Go's integer division and float64 arithmetic are kept.
-    """
-    m = len(cols)
-    fractions = np.empty(m, np.float64)
+def _gather(idx, cols, use_nz, pod_req, alloc, requested, nz_requested, cap, req):  # pragma: no cover
+    """cap[k, j], req[k, j] = allocatable and (node requested + pod request) of resource j on node
+    idx[k] (calculateResourceAllocatableRequest); cap 0 means the resource is left out."""
     for k in range(len(idx)):
         row = idx[k]
-        node_score = 0
-        weight_sum = 0
-        nf = 0
-        total = 0.0
-        for j in range(m):
+        for j in range(len(cols)):
             c = cols[j]
             if c < 0:
+                cap[k, j] = 0
+                req[k, j] = 0
                 continue
-            cap = alloc[row, c]
+            cap[k, j] = alloc[row, c]
+            req[k, j] = (nz_requested[row, c] if use_nz[j] else requested[row, c]) + pod_req[j]
+
+
+@njit(cache=True)
+def _least_most(caps, reqs, weights, most, out):  # pragma: no cover
+    """leastResourceScorer / mostResourceScorer (least_allocated.go, most_allocated.go)."""
+    for k in range(caps.shape[0]):
+        node_score = 0
+        weight_sum = 0
+        for j in range(caps.shape[1]):
+            cap = caps[k, j]
+            req = reqs[k, j]
             if cap == 0:
                 continue
-            if use_nz[j]:
-                req = nz_requested[row, c] + pod_req[j]
+            if most:
+                s = ((cap if req > cap else req) * MAX_NODE_SCORE) // cap
             else:
-                req = requested[row, c] + pod_req[j]
-            w = weights[j]
-            if strategy == 0:
                 s = 0 if req > cap else ((cap - req) * MAX_NODE_SCORE) // cap
-                node_score += s * w
-                weight_sum += w
-            elif strategy == 1:
-                r = cap if req > cap else req
-                node_score += ((r * MAX_NODE_SCORE) // cap) * w
-                weight_sum += w
-            elif strategy == 2:
-                if req > cap:
-                    s = _broken_linear(MAX_UTILIZATION, shape_util, shape_score)
-                else:
-                    s = _broken_linear((req * MAX_UTILIZATION) // cap, shape_util, shape_score)
-                if s > 0:
-                    node_score += s * w
-                    weight_sum += w
-            else:
-                f = req / cap
-                if f > 1.0:
-                    f = 1.0
-                total += f
-                fractions[nf] = f
-                nf += 1
-        if strategy == 3:
-            std = 0.0
-            if nf == 2:
-                std = abs((fractions[0] - fractions[1]) / 2)
-            elif nf > 2:
-                mean = total / nf
-                acc = 0.0
-                for j in range(nf):
-                    acc = acc + (fractions[j] - mean) * (fractions[j] - mean)
-                std = math.sqrt(acc / nf)
-            out[k] = np.int64((1 - std) * MAX_NODE_SCORE)
-        elif weight_sum == 0:
-            out[k] = 0
-        elif strategy == 2:
-            out[k] = np.int64(_go_round(node_score / weight_sum))
-        else:
-            out[k] = node_score // weight_sum
+            node_score += s * weights[j]
+            weight_sum += weights[j]
+        out[k] = 0 if weight_sum == 0 else node_score // weight_sum
+
+
+@njit(cache=True)
+def _requested_to_capacity(caps, reqs, weights, util, score, out):  # pragma: no cover
+    """buildRequestedToCapacityRatioScorerFunction (requested_to_capacity_ratio.go)."""
+    for k in range(caps.shape[0]):
+        node_score = 0
+        weight_sum = 0
+        for j in range(caps.shape[1]):
+            cap = caps[k, j]
+            req = reqs[k, j]
+            if cap == 0:
+                continue
+            p = MAX_UTILIZATION if req > cap else (req * MAX_UTILIZATION) // cap
+            s = _broken_linear(p, util, score)
+            if s > 0:
+                node_score += s * weights[j]
+                weight_sum += weights[j]
+        out[k] = 0 if weight_sum == 0 else np.int64(_go_round(node_score / weight_sum))
+
+
+@njit(cache=True)
+def _balanced(caps, reqs, out):  # pragma: no cover
+    """balancedResourceScorer (balanced_allocation.go), float64 as in Go."""
+    fractions = np.empty(caps.shape[1], np.float64)
+    for k in range(caps.shape[0]):
+        nf = 0
+        total = 0.0
+        for j in range(caps.shape[1]):
+            cap = caps[k, j]
+            req = reqs[k, j]
+            if cap == 0:
+                continue
+            f = req / cap
+            if f > 1.0:
+                f = 1.0
+            total += f
+            fractions[nf] = f
+            nf += 1
+        std = 0.0
+        if nf == 2:
+            std = abs((fractions[0] - fractions[1]) / 2)
+        elif nf > 2:
+            mean = total / nf
+            acc = 0.0
+            for j in range(nf):
+                acc = acc + (fractions[j] - mean) * (fractions[j] - mean)
+            std = math.sqrt(acc / nf)
+        out[k] = np.int64((1 - std) * MAX_NODE_SCORE)
 
 
 def resource_scores(cluster: ClusterState, idx: np.ndarray, vec: PodResourceVector, strategy: int,
                     shape: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Scores of rows ``idx`` under ``strategy``; ``shape`` is RTCR's (utilization, score x10) points."""
     out = np.empty(len(idx), np.int64)
-    util, sc = shape if shape is not None else (_NO_SHAPE, _NO_SHAPE)
-    score_resources(idx, cluster.alloc, cluster.requested, cluster.nz_requested, vec.cols, vec.use_nz,
-                    vec.pod_req, vec.weights, strategy, util, sc, out)
+    caps = np.empty((len(idx), len(vec.cols)), np.int64)
+    reqs = np.empty((len(idx), len(vec.cols)), np.int64)
+    _gather(idx, vec.cols, vec.use_nz, vec.pod_req, cluster.alloc, cluster.requested, cluster.nz_requested, caps, reqs)
+    if strategy == BALANCED:
+        _balanced(caps, reqs, out)
+    elif strategy == RTCR:
+        assert shape is not None
+        _requested_to_capacity(caps, reqs, vec.weights, shape[0], shape[1], out)
+    else:
+        _least_most(caps, reqs, vec.weights, strategy == MOST, out)
     return out
 
-
-_NO_SHAPE = np.zeros(1, np.int64)
