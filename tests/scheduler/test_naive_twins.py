@@ -14,24 +14,13 @@ import sys
 import pytest
 
 from kbench.cluster.state import ClusterState
-from kbench.config.scheduler_config import Plugins, PluginSet, PluginRef, Profile, expand_profile
 from kbench.scheduler.cycle import Framework
 from kbench.scheduler.framework import PodInfo
-from kbench.scheduler.plugins import registry
 from tests.naive import core as naive
+from tests.scheduler.helpers import only
 from tests.scheduler.random_cluster import random_node, random_pod
 
 SEEDS = range(12)
-
-
-def only(plugin: str, args: dict | None = None, filter_: bool = True, score: bool = True):
-    points = registry.extension_points(registry.plugin_class(plugin))
-    wanted = {"preFilter": filter_, "filter": filter_, "preScore": score, "score": score}
-    sets = {p: PluginSet(disabled=[PluginRef(name="*")],
-                         enabled=[PluginRef(name=plugin)] if on and p in points else []) for p, on in wanted.items()}
-    plugins = Plugins(**sets)
-    cfg = [{"name": plugin, "args": args}] if args else []
-    return expand_profile(Profile(plugins=plugins, pluginConfig=cfg), "<test>", "", 100)
 
 
 def world(seed: int):
