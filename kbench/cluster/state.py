@@ -143,6 +143,10 @@ class ClusterState:
         self._image_nodes_arr = np.zeros(0, np.int64)
         self._image_nodes_version = -1
         self._rows = np.zeros(0, np.int64)
+        self.n_unschedulable = 0
+        """Nodes with spec.unschedulable (NodeUnschedulable skips its kernel when there are none)."""
+        self.nodes_with_effect = [0, 0, 0]
+        """Per taint effect (TAINT_EFFECTS order), nodes carrying at least one such taint."""
         self.version = 0
         """Bumped on every change; caches of derived per-cycle data key on it."""
         self.epoch = 0
@@ -211,6 +215,9 @@ class ClusterState:
         for name, v in node_allocatable(node).items():
             self.alloc[i, self.resource_column(name)] = v
         self.unschedulable[i] = node.spec.unschedulable
+        self.n_unschedulable += int(node.spec.unschedulable)
+        for e in {TAINT_EFFECTS.index(t.effect) for t in node.spec.taints}:
+            self.nodes_with_effect[e] += 1
         self._set_labels(i, node.metadata.labels)
         self._set_taints(i, [(t.key, t.value, t.effect) for t in node.spec.taints])
         self._set_images(i, node)

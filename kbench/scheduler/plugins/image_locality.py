@@ -61,10 +61,14 @@ class ImageLocality(Plugin):
         )
 
     def score(self, state: CycleState, pi: PodInfo, cluster: ClusterState, idx: np.ndarray) -> np.ndarray:
+        images = self._pod_images(pi, cluster)
+        present = cluster.image_nodes_array()
+        if not any(img >= 0 and present[img] > 0 for img in images):
+            return np.zeros(len(idx), np.int64)  # no node holds any of the images: every sum is below 23MiB
         out = np.empty(len(idx), np.int64)
         n_containers = len(pi.pod.spec.containers) + len(pi.pod.spec.init_containers)
         _score(idx, cluster.image_ids, cluster.image_size_array(), cluster.image_nodes_array(), cluster.n_nodes,
-               self._pod_images(pi, cluster), MAX_CONTAINER_THRESHOLD * n_containers, out)
+               images, MAX_CONTAINER_THRESHOLD * n_containers, out)
         return out
 
     def normalize(self, state: CycleState, pi: PodInfo, scores: np.ndarray) -> None:

@@ -31,7 +31,7 @@ class NodeUnschedulable(Plugin):
 
     def filter(self, state: CycleState, pi: PodInfo, cluster: ClusterState, idx: np.ndarray,
                failed_by: np.ndarray, codes: np.ndarray, me: int) -> None:
-        if tolerated(pi.pod.spec.tolerations, UNSCHEDULABLE_TAINT):
+        if cluster.n_unschedulable == 0 or tolerated(pi.pod.spec.tolerations, UNSCHEDULABLE_TAINT):
             return
         _filter(idx, failed_by, codes, me, cluster.unschedulable)
 

@@ -77,6 +77,8 @@ class TaintToleration(Plugin):
 
     def filter(self, state: CycleState, pi: PodInfo, cluster: ClusterState, idx: np.ndarray,
                failed_by: np.ndarray, codes: np.ndarray, me: int) -> None:
+        if cluster.nodes_with_effect[NO_SCHEDULE] == 0 and cluster.nodes_with_effect[NO_EXECUTE] == 0:
+            return
         _filter(idx, failed_by, codes, me, cluster.taint_ids, cluster.taint_effect, self._tolerated(pi, cluster).any)
 
     def filter_status(self, state: CycleState, pi: PodInfo, cluster: ClusterState, code: int) -> Status:
@@ -87,6 +89,8 @@ class TaintToleration(Plugin):
         return SUCCESS
 
     def score(self, state: CycleState, pi: PodInfo, cluster: ClusterState, idx: np.ndarray) -> np.ndarray:
+        if cluster.nodes_with_effect[PREFER_NO_SCHEDULE] == 0:
+            return np.zeros(len(idx), np.int64)
         out = np.empty(len(idx), np.int64)
         _score(idx, cluster.taint_ids, cluster.taint_effect, self._tolerated(pi, cluster).prefer, out)
         return out
