@@ -6,7 +6,14 @@ from typing import Any
 
 from kbench.api.objects import Namespace, Node, Pod
 from kbench.cluster.state import ClusterState
-from kbench.config.scheduler_config import PluginRef, Plugins, PluginSet, Profile, ProfileConfig, expand_profile
+from kbench.config.scheduler_config import (
+    PluginRef,
+    Plugins,
+    PluginSet,
+    Profile,
+    ProfileConfig,
+    expand_profile,
+)
 from kbench.scheduler.cycle import Framework
 from kbench.scheduler.framework import PodInfo
 from kbench.scheduler.plugins import registry

@@ -11,7 +11,13 @@ import numpy as np
 from kbench.cluster.state import ClusterState
 from kbench.config.plugin_args import NodeResourcesBalancedAllocationArgs
 from kbench.scheduler.framework import SKIP, SUCCESS, CycleState, Plugin, PodInfo, Status
-from kbench.scheduler.plugins.resource_allocation import BALANCED, PodResourceVector, ResourceSpec, pod_vector, resource_scores
+from kbench.scheduler.plugins.resource_allocation import (
+    BALANCED,
+    PodResourceVector,
+    ResourceSpec,
+    pod_vector,
+    resource_scores,
+)
 
 NAME = "NodeResourcesBalancedAllocation"
 

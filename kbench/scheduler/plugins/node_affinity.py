@@ -28,7 +28,13 @@ from kbench.scheduler.framework import (
     Status,
     default_normalize,
 )
-from kbench.scheduler.node_terms import CompiledTerms, any_term_matches, compile_equalities, compile_terms, weighted_matches
+from kbench.scheduler.node_terms import (
+    CompiledTerms,
+    any_term_matches,
+    compile_equalities,
+    compile_terms,
+    weighted_matches,
+)
 
 NAME = "NodeAffinity"
 ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector"

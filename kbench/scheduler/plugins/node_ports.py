@@ -11,7 +11,16 @@ import numpy as np
 from numba import njit
 
 from kbench.cluster.state import ClusterState, HostPort, host_ports
-from kbench.scheduler.framework import SKIP, SUCCESS, Code, CycleState, Plugin, PodInfo, PreFilterResult, Status
+from kbench.scheduler.framework import (
+    SKIP,
+    SUCCESS,
+    Code,
+    CycleState,
+    Plugin,
+    PodInfo,
+    PreFilterResult,
+    Status,
+)
 
 NAME = "NodePorts"
 ERR_REASON = "node(s) didn't have free ports for the requested pod ports"

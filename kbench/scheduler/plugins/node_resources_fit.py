@@ -15,7 +15,16 @@ from numba import njit
 from kbench.api.resources import int_requests, is_scalar_resource, pod_requests
 from kbench.cluster.state import R_PODS, ClusterState
 from kbench.config.plugin_args import NodeResourcesFitArgs
-from kbench.scheduler.framework import MAX_NODE_SCORE, SUCCESS, Code, CycleState, Plugin, PodInfo, PreFilterResult, Status
+from kbench.scheduler.framework import (
+    MAX_NODE_SCORE,
+    SUCCESS,
+    Code,
+    CycleState,
+    Plugin,
+    PodInfo,
+    PreFilterResult,
+    Status,
+)
 from kbench.scheduler.plugins.resource_allocation import (
     LEAST,
     MOST,

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from kbench.api.resources import NON_ZERO_DEFAULTS, int_requests, is_scalar_resource, pod_requests
 from kbench.api.objects import Pod
+from kbench.api.resources import NON_ZERO_DEFAULTS, int_requests, is_scalar_resource, pod_requests
 from kbench.cluster.state import R_CPU, R_MEMORY, ClusterState
 from kbench.scheduler.framework import MAX_NODE_SCORE
 
