@@ -82,7 +82,7 @@ class Framework:
         def of(point: str, proto: type) -> list[Plugin]:
             out = [profile.plugins[n] for n in profile.points.get(point, [])]
             assert all(isinstance(p, proto) for p in out)
-            return out
+            return [p for p in out if not getattr(p, "ALWAYS_SKIP", False)]
 
         self.pre_filter = of("preFilter", PreFilterPlugin)
         self.filter = of("filter", FilterPlugin)

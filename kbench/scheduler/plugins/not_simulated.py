@@ -16,6 +16,9 @@ from kbench.scheduler.framework import SKIP, CycleState, Plugin, PodInfo, PreFil
 
 
 class _VolumePlugin(Plugin):
+    ALWAYS_SKIP = True
+    """PreFilter always returns Skip, so the cycle need not call it at all."""
+
     def pre_filter(self, state: CycleState, pi: PodInfo, cluster: ClusterState) -> tuple[Status, PreFilterResult | None]:
         return SKIP, None
 

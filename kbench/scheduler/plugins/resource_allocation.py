@@ -39,11 +39,8 @@ class PodResourceVector:
     use_nz: np.ndarray
     pod_req: np.ndarray
     weights: np.ndarray
-
-    @property
-    def best_effort(self) -> bool:
-        """All configured requests zero (BalancedAllocation skips such pods)."""
-        return not bool(np.any(self.pod_req != 0))
+    best_effort: bool
+    """All configured requests zero (BalancedAllocation skips such pods)."""
 
 
 def pod_vector(pod: Pod, cluster: ClusterState, resources: Sequence[ResourceSpec], use_requested: bool) -> PodResourceVector:
@@ -61,7 +58,8 @@ def pod_vector(pod: Pod, cluster: ClusterState, resources: Sequence[ResourceSpec
         pod_req.append(req)
         weights.append(r.weight)
     return PodResourceVector(
-        np.array(cols, np.int64), np.array(use_nz, np.bool_), np.array(pod_req, np.int64), np.array(weights, np.int64)
+        np.array(cols, np.int64), np.array(use_nz, np.bool_), np.array(pod_req, np.int64), np.array(weights, np.int64),
+        best_effort=not any(pod_req),
     )
 
 
