@@ -9,9 +9,9 @@ validation of PodTopologySpreadArgs in pkg/scheduler/apis/config/validation.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from numba import njit
@@ -32,8 +32,8 @@ ERR_REASON_NODE_LABEL_NOT_MATCH = ERR_REASON_CONSTRAINTS_NOT_MATCH + " (missing 
 
 LABEL_HOSTNAME = "kubernetes.io/hostname"
 LABEL_TOPOLOGY_ZONE = "topology.kubernetes.io/zone"
-DO_NOT_SCHEDULE = "DoNotSchedule"
-SCHEDULE_ANYWAY = "ScheduleAnyway"
+DO_NOT_SCHEDULE: Final = "DoNotSchedule"
+SCHEDULE_ANYWAY: Final = "ScheduleAnyway"
 HONOR = "Honor"
 IGNORE = "Ignore"
 SYSTEM_DEFAULTING = "System"
@@ -228,34 +228,41 @@ def node_pod_counts(cluster: ClusterState, namespace: str, selector: Selector) -
     return cluster.pod_counts(PodMatcher(namespace, selector))
 
 
-# ---- node tables ---------------------------------------------------------------------------------
+# ---- compiled constraints ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class NodeTables:
-    """Per constraint, what of the nodes depends only on node labels and taints (rebuilt per epoch).
+class Compiled:
+    """A pod's constraints of one action with what the kernels read of them (rebuilt per epoch).
 
-    ``cols[c]`` is the label column of constraint c's topology key (-1 if no node has it);
-    ``has_all[row]`` is nodeLabelsMatchSpreadConstraints; ``included[c, row]`` is
-    matchNodeInclusionPolicies; ``hostname[c]`` marks the kubernetes.io/hostname key.
+    ``cols[c]`` is the label column of constraint c's topology key (-1 if no node has it),
+    ``hostname[c]`` marks kubernetes.io/hostname, ``n_values[c]`` is the number of values of the
+    key and ``empty_value[c]`` the id of value "" (-1 if none). ``values[c, row]`` is the node's
+    value id of the key (-1 without it), ``has_all[row]`` nodeLabelsMatchSpreadConstraints,
+    ``included[c, row]`` matchNodeInclusionPolicies and ``eligible[c, row]`` both.
+    ``self_match[c]`` is 1 if the pod matches the constraint's selector.
+
+    Per-domain arrays of constraint c span ``filter_ptr[c]:filter_ptr[c+1]`` (one slot per value)
+    in filtering, and ``score_ptr[c]:score_ptr[c+1]`` in scoring, which adds slot ``empty_slot[c]``
+    for nodes without the key: Go reads their value as "", so it is the slot of value "" when some
+    node has that value.
     """
 
+    constraints: tuple[Constraint, ...]
     cols: np.ndarray
+    hostname: np.ndarray
+    n_values: np.ndarray
+    empty_value: np.ndarray
     has_all: np.ndarray
     included: np.ndarray
-    hostname: np.ndarray
-
-
-@njit(cache=True)
-def _has_all_keys(n, label_val, cols, out):  # pragma: no cover
-    for row in range(n):
-        ok = True
-        for c in range(len(cols)):
-            col = cols[c]
-            if col < 0 or label_val[row, col] < 0:
-                ok = False
-                break
-        out[row] = ok
+    eligible: np.ndarray
+    values: np.ndarray
+    max_skew: np.ndarray
+    min_domains: np.ndarray
+    self_match: np.ndarray
+    filter_ptr: np.ndarray
+    score_ptr: np.ndarray
+    empty_slot: np.ndarray
 
 
 @njit(cache=True)
@@ -286,12 +293,32 @@ def _has_required_affinity(pod: Pod) -> bool:
     )
 
 
-def node_tables(pod: Pod, constraints: Sequence[Constraint], cluster: ClusterState) -> NodeTables:
-    """Build the NodeTables of ``constraints`` for ``pod`` against the cluster's current nodes."""
+def compile_key(pod: Pod, constraints: tuple[Constraint, ...]) -> Hashable:
+    """What compile_constraints reads of the pod besides the constraints: pods with equal keys share
+    compiled tables (self matches, and the node affinity or tolerations only where a policy honors them)."""
+    self_match = tuple(c.selector.matches(pod.metadata.labels) for c in constraints)
+    affinity: Hashable = None
+    if any(c.node_affinity_policy == HONOR for c in constraints) and _has_required_affinity(pod):
+        na = pod.spec.affinity.node_affinity if pod.spec.affinity else None
+        req = na.required_during_scheduling_ignored_during_execution if na else None
+        affinity = (tuple(sorted(pod.spec.node_selector.items())), req.model_dump_json() if req is not None else None)
+    tolerations: Hashable = None
+    if any(c.node_taints_policy == HONOR for c in constraints):
+        tolerations = tuple((t.key, t.operator, t.value, t.effect) for t in pod.spec.tolerations)
+    return constraints, self_match, affinity, tolerations
+
+
+def compile_constraints(pod: Pod, constraints: tuple[Constraint, ...], cluster: ClusterState) -> Compiled:
+    """Compile ``constraints`` of ``pod`` against the cluster's current nodes and label interning."""
     n = cluster.n_nodes
     cols = np.array([cluster.labels.keys.get(c.topology_key) for c in constraints], np.int64)
-    has_all = np.empty(n, np.bool_)
-    _has_all_keys(n, cluster.label_val, cols, has_all)
+    n_values = np.array([cluster.labels.n_values(int(col)) if col >= 0 else 0 for col in cols], np.int64)
+    empty_value = np.array([cluster.labels.values[int(col)].get("") if col >= 0 else -1 for col in cols], np.int64)
+    values = np.full((len(constraints), n), -1, np.int32)
+    for i, col in enumerate(cols):
+        if col >= 0:
+            values[i] = cluster.label_val[:n, col]
+    has_all = np.asarray((values >= 0).all(axis=0), np.bool_)
     included = np.ones((len(constraints), n), np.bool_)
     affinity_ok: np.ndarray | None = None
     taints_ok: np.ndarray | None = None
@@ -306,5 +333,20 @@ def node_tables(pod: Pod, constraints: Sequence[Constraint], cluster: ClusterSta
                 _untolerated(n, cluster.taint_ids, cluster.taint_effect, _tolerated_taints(pod, cluster), bad)
                 taints_ok = ~bad
             included[i] &= taints_ok
-    hostname = np.array([c.topology_key == LABEL_HOSTNAME for c in constraints], np.bool_)
-    return NodeTables(cols=cols, has_all=has_all, included=included, hostname=hostname)
+    return Compiled(
+        constraints=constraints,
+        cols=cols,
+        hostname=np.array([c.topology_key == LABEL_HOSTNAME for c in constraints], np.bool_),
+        n_values=n_values,
+        empty_value=empty_value,
+        has_all=has_all,
+        included=included,
+        eligible=included & has_all,
+        values=values,
+        max_skew=np.array([c.max_skew for c in constraints], np.int64),
+        min_domains=np.array([c.min_domains for c in constraints], np.int64),
+        self_match=np.array([1 if c.selector.matches(pod.metadata.labels) else 0 for c in constraints], np.int64),
+        filter_ptr=np.concatenate(([0], np.cumsum(n_values))).astype(np.int64),
+        score_ptr=np.concatenate(([0], np.cumsum(n_values + 1))).astype(np.int64),
+        empty_slot=np.where(empty_value >= 0, empty_value, n_values).astype(np.int64),
+    )

@@ -20,8 +20,8 @@ from kbench.scheduler.framework import Code, Status
 from kbench.scheduler.plugins.pod_topology_spread.common import (
     ERR_REASON_CONSTRAINTS_NOT_MATCH,
     ERR_REASON_NODE_LABEL_NOT_MATCH,
+    Compiled,
     Constraint,
-    NodeTables,
     node_pod_counts,
 )
 
@@ -37,11 +37,14 @@ class PreFilterState:
     """preFilterState: per constraint, the match number of each domain (indexed by label value id).
 
     Domain ``v`` of constraint ``c`` lives at ``ptr[c] + v`` of ``match_num`` / ``present``;
-    ``present`` says whether the domain is a key of TpValueToMatchNum[c].
+    ``present`` says whether the domain is a key of TpValueToMatchNum[c]. ``critical_min[c]`` is
+    CriticalPaths[c][0].MatchNum (MaxInt32 without domains), ``domains[c]`` the number of domains
+    and ``min_match[c]`` minMatchNum (0 while there are fewer domains than minDomains).
     """
 
     constraints: tuple[Constraint, ...]
     cols: np.ndarray
+    values: np.ndarray
     ptr: np.ndarray
     match_num: np.ndarray
     present: np.ndarray
@@ -62,18 +65,14 @@ class PreFilterState:
 
 
 @njit(cache=True)
-def _count_domains(n, label_val, col, eligible, counts, lo, match_num, present):  # pragma: no cover
-    """The processNode loop of calPreFilterState for one constraint, then the sums per domain."""
+def _count_domains(n, vals, eligible, counts, lo, hi, match_num, present):  # pragma: no cover
+    """calPreFilterState for one constraint: the processNode loop, the sums per domain, then
+    criticalPaths[0].MatchNum (MaxInt32 without domains) and the number of domains."""
     for row in range(n):
         if eligible[row]:
-            v = label_val[row, col]
+            v = vals[row]
             match_num[lo + v] += counts[row]
             present[lo + v] = True
-
-
-@njit(cache=True)
-def _min_domain(match_num, present, lo, hi):  # pragma: no cover
-    """criticalPaths[0].MatchNum (MaxInt32 when there is no domain) and the number of domains."""
     best = MAX_INT32
     num = 0
     for i in range(lo, hi):
@@ -84,54 +83,46 @@ def _min_domain(match_num, present, lo, hi):  # pragma: no cover
     return best, num
 
 
-def cal_pre_filter_state(
-    constraints: tuple[Constraint, ...], tables: NodeTables, namespace: str, pod_labels: dict[str, str],
-    cluster: ClusterState,
-) -> PreFilterState:
-    """Mirrors calPreFilterState over all the cluster's nodes, for already built constraints."""
+def cal_pre_filter_state(cc: Compiled, namespace: str, cluster: ClusterState) -> PreFilterState:
+    """Mirrors calPreFilterState over all the cluster's nodes, for compiled constraints."""
     n = cluster.n_nodes
-    k = len(constraints)
-    sizes = [cluster.labels.n_values(int(col)) if col >= 0 else 0 for col in tables.cols]
-    ptr = np.zeros(k + 1, np.int64)
-    ptr[1:] = np.cumsum(sizes)
+    k = len(cc.constraints)
+    ptr = cc.filter_ptr
     match_num = np.zeros(int(ptr[-1]), np.int64)
     present = np.zeros(int(ptr[-1]), np.bool_)
-    critical_min = np.zeros(k, np.int64)
+    critical_min = np.full(k, MAX_INT32, np.int64)
     domains = np.zeros(k, np.int64)
-    min_match = np.zeros(k, np.int64)
-    for i, c in enumerate(constraints):
-        col = int(tables.cols[i])
-        lo, hi = int(ptr[i]), int(ptr[i + 1])
+    for i, c in enumerate(cc.constraints):
+        col = int(cc.cols[i])
         if col >= 0:
-            eligible = tables.has_all & tables.included[i]
             counts = node_pod_counts(cluster, namespace, c.selector)
-            _count_domains(n, cluster.label_val, col, eligible, counts, lo, match_num, present)
-        critical_min[i], domains[i] = _min_domain(match_num, present, lo, hi)
-        min_match[i] = 0 if domains[i] < c.min_domains else critical_min[i]
+            critical_min[i], domains[i] = _count_domains(
+                n, cc.values[i], cc.eligible[i], counts, int(ptr[i]), int(ptr[i + 1]), match_num, present
+            )
     return PreFilterState(
-        constraints=constraints,
-        cols=tables.cols,
+        constraints=cc.constraints,
+        cols=cc.cols,
+        values=cc.values,
         ptr=ptr,
         match_num=match_num,
         present=present,
         critical_min=critical_min,
         domains=domains,
-        min_match=min_match,
-        max_skew=np.array([c.max_skew for c in constraints], np.int64),
-        self_match=np.array([1 if c.selector.matches(pod_labels) else 0 for c in constraints], np.int64),
+        min_match=np.where(domains < cc.min_domains, 0, critical_min),
+        max_skew=cc.max_skew,
+        self_match=cc.self_match,
     )
 
 
 @njit(cache=True)
-def _filter(idx, failed_by, codes, me, label_val, cols, ptr, match_num, min_match, max_skew, self_match):  # pragma: no cover
+def _filter(idx, failed_by, codes, me, values, ptr, match_num, min_match, max_skew, self_match):  # pragma: no cover
     """Filter for each row of ``idx`` not yet failed, constraint by constraint as Go does."""
     for k in range(len(idx)):
         if failed_by[k] >= 0:
             continue
         row = idx[k]
-        for c in range(len(cols)):
-            col = cols[c]
-            v = label_val[row, col] if col >= 0 else -1
+        for c in range(values.shape[0]):
+            v = values[c, row]
             if v < 0:
                 failed_by[k] = me
                 codes[k] = CODE_NODE_LABEL_NOT_MATCH
@@ -145,14 +136,11 @@ def _filter(idx, failed_by, codes, me, label_val, cols, ptr, match_num, min_matc
                 break
 
 
-def filter_rows(
-    s: PreFilterState, cluster: ClusterState, idx: np.ndarray, failed_by: np.ndarray, codes: np.ndarray, me: int
-) -> None:
+def filter_rows(s: PreFilterState, idx: np.ndarray, failed_by: np.ndarray, codes: np.ndarray, me: int) -> None:
     """Mirrors Filter for the rows ``idx``: writes reason codes where a node fails."""
     if not s.constraints:
         return
-    _filter(idx, failed_by, codes, me, cluster.label_val, s.cols, s.ptr, s.match_num, s.min_match, s.max_skew,
-            s.self_match)
+    _filter(idx, failed_by, codes, me, s.values, s.ptr, s.match_num, s.min_match, s.max_skew, s.self_match)
 
 
 def filter_status(code: int) -> Status:
