@@ -22,7 +22,7 @@ def build_cluster(path: str | Path) -> ClusterState:
     cluster = ClusterState(capacity=len(m.nodes))
     cluster.add_objects(m.nodes, m.pods, m.namespaces)
     for owner in m.owners:
-        cluster.owners.add(owner)
+        cluster.add_owner(owner)
     return cluster
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+from pydantic import BaseModel
 
 from kbench.api.objects import Namespace, Node, Pod
 from kbench.api.resources import (
@@ -197,6 +198,12 @@ class ClusterState:
 
     def add_namespace(self, ns: Namespace) -> None:
         self.namespaces[ns.metadata.name] = dict(ns.metadata.labels)
+        self.epoch += 1
+        self.version += 1
+
+    def add_owner(self, obj: BaseModel) -> None:
+        """Record a Service or controller whose selector PodTopologySpread's defaults read."""
+        self.owners.add(obj)
         self.epoch += 1
         self.version += 1
 

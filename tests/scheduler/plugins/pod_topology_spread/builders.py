@@ -113,7 +113,7 @@ def load(tmp_path: Path, objects: list[dict[str, Any]], incoming: dict[str, Any]
     cluster = ClusterState()
     cluster.add_objects(m.nodes, m.pods, m.namespaces)
     for o in m.owners:
-        cluster.owners.add(o)
+        cluster.add_owner(o)
     return cluster, PodInfo(load_pod(tmp_path / "pod.yaml"))
 
 

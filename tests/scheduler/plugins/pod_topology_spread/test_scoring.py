@@ -377,3 +377,25 @@ def test_scores_match_naive_twin(tmp_path, seed) -> None:
         return
     assert status.ok
     assert got == want
+
+
+def test_owner_added_after_compiling_is_seen() -> None:
+    """A ReplicaSet recorded after a pod was compiled changes its system default constraints."""
+    from kbench.api.objects import Node, Pod, ReplicaSet
+    from kbench.cluster.state import ClusterState
+    from kbench.scheduler.framework import CycleState, PodInfo
+    from kbench.scheduler.plugins.pod_topology_spread import PodTopologySpread
+
+    cluster = ClusterState()
+    for i, zone in enumerate(["a", "b"]):
+        cluster.add_node(Node.model_validate({"metadata": {"name": f"n{i}", "labels": {
+            "kubernetes.io/hostname": f"n{i}", "topology.kubernetes.io/zone": zone}}}))
+    owner = [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs", "uid": "u", "controller": True}]
+    pod = Pod.model_validate({"metadata": {"name": "p", "labels": {"app": "x"}, "ownerReferences": owner},
+                              "spec": {"containers": [{"name": "c"}]}})
+    plugin, pi = PodTopologySpread(None), PodInfo(pod)
+    rows = cluster.node_indices()
+    assert plugin.pre_score(CycleState(), pi, cluster, rows).skip  # no known owner: no default constraints
+    cluster.add_owner(ReplicaSet.model_validate({"metadata": {"name": "rs"},
+                                                 "spec": {"selector": {"matchLabels": {"app": "x"}}}}))
+    assert not plugin.pre_score(CycleState(), pi, cluster, rows).skip
