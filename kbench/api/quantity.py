@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from kbench.api.label_validation import parse_int64
 from kbench.errors import FieldError
 
 _MAX_INT64 = (1 << 63) - 1
@@ -117,7 +118,7 @@ def parse_quantity(raw: object) -> Quantity:
         base, exponent, capped = 10, _DECIMAL_SUFFIXES[suffix], True
     elif suffix in _BINARY_SUFFIXES:
         base, exponent, capped = 2, _BINARY_SUFFIXES[suffix], True
-    elif len(suffix) > 1 and suffix[0] in "eE" and _is_go_int(suffix[1:]):
+    elif len(suffix) > 1 and suffix[0] in "eE" and parse_int64(suffix[1:]) is not None:
         base, exponent, capped = 10, int(suffix[1:]), False
     else:
         raise QuantityError(text)
@@ -127,12 +128,6 @@ def parse_quantity(raw: object) -> Quantity:
     if capped and amount > _MAX_INT64:
         amount = Fraction(_MAX_INT64)
     return Quantity(amount if positive else -amount, text)
-
-
-def _is_go_int(s: str) -> bool:
-    """True if strconv.ParseInt(s, 10, 64) would accept s."""
-    body = s[1:] if s[:1] in ("+", "-") else s
-    return bool(body) and all(c in _DIGITS for c in body) and abs(int(s)) <= _MAX_INT64
 
 
 def quantity_field(raw: object, field: str) -> Quantity:

@@ -9,10 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from kbench.api.label_validation import parse_int64, requirement_errors
 from kbench.api.objects import LabelSelector, NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration
-
-_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
-
 
 @dataclass(frozen=True, slots=True)
 class Requirement:
@@ -67,15 +65,6 @@ NOTHING = Selector(nothing=True)
 EVERYTHING = Selector()
 
 
-def parse_int64(s: str) -> int | None:
-    """strconv.ParseInt(s, 10, 64), or None where Go would return an error."""
-    body = s[1:] if s[:1] in ("+", "-") else s
-    if not body or not body.isascii() or not body.isdigit():
-        return None
-    v = int(s)
-    return v if _INT64_MIN <= v <= _INT64_MAX else None
-
-
 def label_selector(sel: LabelSelector | None) -> Selector:
     """Mirrors metav1.LabelSelectorAsSelector: nil selects nothing, {} selects everything."""
     if sel is None:
@@ -86,12 +75,17 @@ def label_selector(sel: LabelSelector | None) -> Selector:
 
 
 def _node_requirement(r: NodeSelectorRequirement) -> Requirement | None:
-    """A node selector requirement, or None where Kubernetes would fail to parse it."""
-    if r.operator in ("In", "NotIn") and not r.values:
+    """A matchExpressions requirement, or None where labels.NewRequirement rejects it
+    (nodeSelectorRequirementsAsSelector): bad key, bad value, wrong number of values."""
+    if requirement_errors(r.key, r.operator, r.values):
         return None
-    if r.operator in ("Exists", "DoesNotExist") and r.values:
-        return None
-    if r.operator in ("Gt", "Lt") and (len(r.values) != 1 or parse_int64(r.values[0]) is None):
+    return Requirement(r.key, r.operator, frozenset(r.values))
+
+
+def _field_requirement(r: NodeSelectorRequirement) -> Requirement | None:
+    """A matchFields requirement as nodeSelectorRequirementsAsFieldSelector reads it: In or NotIn
+    with exactly one value; None otherwise. Fields other than metadata.name read as ''."""
+    if r.operator not in ("In", "NotIn") or len(r.values) != 1:
         return None
     return Requirement(r.key, r.operator, frozenset(r.values))
 
@@ -104,20 +98,24 @@ class NodeTerm:
     fields: tuple[Requirement, ...]
 
     def matches(self, node_labels: Mapping[str, str], node_name: str) -> bool:
-        name = {"metadata.name": node_name}
-        return all(r.matches(node_labels) for r in self.labels) and all(r.matches(name) for r in self.fields)
+        return all(r.matches(node_labels) for r in self.labels) and all(field_matches(r, node_name) for r in self.fields)
+
+
+def field_matches(r: Requirement, node_name: str) -> bool:
+    """A one-term field selector against fields.Set{"metadata.name": name}; other fields are ''."""
+    value = node_name if r.key == "metadata.name" else ""
+    want = next(iter(r.values))
+    return (value == want) if r.op == "In" else (value != want)
 
 
 def node_term(term: NodeSelectorTerm) -> NodeTerm | None:
     """Parse a term as nodeaffinity.NewNodeSelector does; None for a term that can never match
-    (empty, or with a requirement Kubernetes rejects, or a field other than metadata.name)."""
+    (empty, or with a requirement Kubernetes fails to parse: the whole term is dropped)."""
     if not term.match_expressions and not term.match_fields:
         return None
     labels = [_node_requirement(r) for r in term.match_expressions]
-    fields = [_node_requirement(r) for r in term.match_fields]
+    fields = [_field_requirement(r) for r in term.match_fields]
     if any(r is None for r in labels + fields):
-        return None
-    if any(r.key != "metadata.name" or r.op not in ("In", "NotIn") for r in fields if r):
         return None
     return NodeTerm(tuple(r for r in labels if r), tuple(r for r in fields if r))
 

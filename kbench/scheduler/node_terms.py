@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from kbench.api.selectors import NodeTerm, Requirement
+from kbench.api.selectors import NodeTerm, Requirement, field_matches
 from kbench.cluster.state import ClusterState
 
 NAME_FIELD = -2
@@ -54,7 +54,7 @@ def compile_terms(
             tab_ptr.append(tab_ptr[-1] + len(tab))
             missing.append(miss)
         for r in t.fields:
-            tab = np.array([r.matches({"metadata.name": n}) for n in cluster.node_names], np.bool_)
+            tab = np.array([field_matches(r, n) for n in cluster.node_names], np.bool_)
             keys.append(NAME_FIELD)
             tabs.append(tab)
             tab_ptr.append(tab_ptr[-1] + len(tab))

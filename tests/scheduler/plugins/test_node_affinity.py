@@ -62,3 +62,27 @@ def test_added_affinity_has_its_own_reason() -> None:
     c = cluster([node("a", labels={"pool": "batch"}), node("b", labels={"pool": "web"})])
     verdict, _ = explain(c, pod("p"), only("NodeAffinity", args, score=False))
     assert verdict == {"a": [], "b": ["node(s) didn't match scheduler-enforced node affinity"]}
+
+
+def test_term_with_invalid_value_is_dropped() -> None:
+    # node_affinity_test.go "Pod with an invalid value in Affinity term won't be scheduled onto the node":
+    # labels.NewRequirement rejects the value, so the term cannot match.
+    c = cluster([node("a", labels={"foo": "bar"})])
+    bad = [{"matchExpressions": [{"key": "foo", "operator": "NotIn", "values": ["invalid value: ___@#$%^"]}]}]
+    verdict, _ = explain(c, pod("p", affinity=affinity(bad)), only("NodeAffinity", score=False))
+    assert verdict == {"a": [REASON]}
+    # Gt needs an integer that is also a valid label value: "-1" is not.
+    neg = [{"matchExpressions": [{"key": "foo", "operator": "Gt", "values": ["-1"]}]}]
+    verdict, _ = explain(cluster([node("a", labels={"foo": "5"})]), pod("p", affinity=affinity(neg)), only("NodeAffinity", score=False))
+    assert verdict == {"a": [REASON]}
+
+
+def test_match_fields_on_other_fields_read_empty() -> None:
+    # A field selector term on a field the node's field set lacks compares against "".
+    c = cluster([node("a")])
+    not_in = [{"matchFields": [{"key": "spec.foo", "operator": "NotIn", "values": ["x"]}]}]
+    verdict, _ = explain(c, pod("p", affinity=affinity(not_in)), only("NodeAffinity", score=False))
+    assert verdict == {"a": []}
+    two_values = [{"matchFields": [{"key": "metadata.name", "operator": "NotIn", "values": ["x", "y"]}]}]
+    verdict, _ = explain(c, pod("p", affinity=affinity(two_values)), only("NodeAffinity", score=False))
+    assert verdict == {"a": [REASON]}
