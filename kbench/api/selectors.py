@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from kbench.api.label_validation import parse_int64, requirement_errors
 from kbench.api.objects import LabelSelector, NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration
 
+
 @dataclass(frozen=True, slots=True)
 class Requirement:
     """One label requirement: key, operator (In, NotIn, Exists, DoesNotExist, Gt, Lt) and values."""

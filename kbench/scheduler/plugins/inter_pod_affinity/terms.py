@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from kbench.api.objects import LabelSelector, Pod, PodAffinityTerm, WeightedPodAffinityTerm
 from kbench.api.label_validation import aggregate, selector_error
+from kbench.api.objects import Pod, PodAffinityTerm, WeightedPodAffinityTerm
 from kbench.api.selectors import Selector, label_selector
 from kbench.cluster.state import ClusterState, PodRecord
 from kbench.scheduler.framework import PodInfo
