@@ -144,6 +144,7 @@ class ClusterState:
         self._image_nodes_arr = np.zeros(0, np.int64)
         self._image_nodes_version = -1
         self._rows = np.zeros(0, np.int64)
+        self._max_alloc = 0
         self.n_unschedulable = 0
         """Nodes with spec.unschedulable (NodeUnschedulable skips its kernel when there are none)."""
         self.nodes_with_effect = [0, 0, 0]
@@ -221,6 +222,7 @@ class ClusterState:
         self.pods_on_node.append({})
         for name, v in node_allocatable(node).items():
             self.alloc[i, self.resource_column(name)] = v
+            self._max_alloc = max(self._max_alloc, v)
         self.unschedulable[i] = node.spec.unschedulable
         self.n_unschedulable += int(node.spec.unschedulable)
         for e in {TAINT_EFFECTS.index(t.effect) for t in node.spec.taints}:
@@ -261,6 +263,11 @@ class ClusterState:
         self.image_ids = self._grow_cols(self.image_ids, len(seen), -1)
         self.image_ids[i, :] = -1
         self.image_ids[i, : len(seen)] = seen
+
+    def max_allocatable(self) -> int:
+        """The largest allocatable amount of any resource on any node (kernels choose exact
+        float arithmetic below 2**53)."""
+        return self._max_alloc
 
     def image_size_array(self) -> np.ndarray:
         """Size in bytes per interned image (as first reported), for kernels."""

@@ -51,20 +51,28 @@ class _FitRequest:
 
 @njit(cache=True)
 def _filter(idx, failed_by, codes, me, alloc, requested, cols, vals):  # pragma: no cover
-    for k in range(len(idx)):
-        if failed_by[k] >= 0:
-            continue
+    """fitsRequest as a bit set per node: bit 0 "Too many pods", bit c+1 "Insufficient <column c>".
+    Column by column over contiguous memory; rows already rejected keep their first reason."""
+    n = len(idx)
+    bits = np.zeros(n, np.int64)
+    pods_alloc = alloc[:, R_PODS]
+    pods_used = requested[:, R_PODS]
+    for k in range(n):
         row = idx[k]
-        bits = 0
-        if requested[row, 3] + 1 > alloc[row, 3]:
-            bits |= 1
-        for j in range(len(cols)):
-            c = cols[j]
-            if vals[j] > alloc[row, c] - requested[row, c]:
-                bits |= 1 << (c + 1)
-        if bits != 0:
+        bits[k] = np.int64(pods_used[row] + 1 > pods_alloc[row])
+    for j in range(len(cols)):
+        c = cols[j]
+        a = alloc[:, c]
+        r = requested[:, c]
+        v = vals[j]
+        bit = np.int64(1) << (c + 1)
+        for k in range(n):
+            row = idx[k]
+            bits[k] |= bit * np.int64(v > a[row] - r[row])
+    for k in range(n):
+        if failed_by[k] < 0 and bits[k] != 0:
             failed_by[k] = me
-            codes[k] = bits
+            codes[k] = bits[k]
 
 
 class NodeResourcesFit(Plugin):

@@ -93,22 +93,69 @@ def _broken_linear(p, util, score):  # pragma: no cover
 @njit(cache=True)
 def _gather(idx, cols, use_nz, pod_req, alloc, requested, nz_requested, cap, req):  # pragma: no cover
     """cap[k, j], req[k, j] = allocatable and (node requested + pod request) of resource j on node
-    idx[k] (calculateResourceAllocatableRequest); cap 0 means the resource is left out."""
-    for k in range(len(idx)):
-        row = idx[k]
-        for j in range(len(cols)):
-            c = cols[j]
-            if c < 0:
-                cap[k, j] = 0
-                req[k, j] = 0
-                continue
-            cap[k, j] = alloc[row, c]
-            req[k, j] = (nz_requested[row, c] if use_nz[j] else requested[row, c]) + pod_req[j]
+    idx[k] (calculateResourceAllocatableRequest); cap 0 means the resource is left out. Column by
+    column, so each pass reads and writes contiguous memory."""
+    for j in range(len(cols)):
+        c = cols[j]
+        if c < 0:
+            cap[:, j] = 0
+            req[:, j] = 0
+            continue
+        a = alloc[:, c]
+        r = nz_requested[:, c] if use_nz[j] else requested[:, c]
+        pr = pod_req[j]
+        for k in range(len(idx)):
+            row = idx[k]
+            cap[k, j] = a[row]
+            req[k, j] = r[row] + pr
+
+
+@njit(cache=True, inline="always")
+def _floor_div(a, b):  # pragma: no cover
+    """a // b for 0 <= a < 2**53 and 0 < b: the float quotient, corrected by one step each way.
+    Branch-free, so loops vectorize (64-bit integer division does not)."""
+    q = np.int64(np.float64(a) / np.float64(b))
+    q -= np.int64(q * b > a)
+    q += np.int64((q + 1) * b <= a)
+    return q
+
+
+FLOAT_EXACT = 2**53
+"""Below this, _floor_div is exact; callers check allocatable * MaxNodeScore against it."""
 
 
 @njit(cache=True)
 def _least_most(caps, reqs, weights, most, out):  # pragma: no cover
-    """leastResourceScorer / mostResourceScorer (least_allocated.go, most_allocated.go)."""
+    """leastResourceScorer / mostResourceScorer (least_allocated.go, most_allocated.go).
+
+    Resource by resource over contiguous columns; a resource with zero allocatable adds nothing
+    to the score or the weight sum."""
+    n = caps.shape[0]
+    node_score = np.zeros(n, np.int64)
+    weight_sum = np.zeros(n, np.int64)
+    for j in range(caps.shape[1]):
+        w = weights[j]
+        cap_col = caps[:, j]
+        req_col = reqs[:, j]
+        for k in range(n):
+            cap = cap_col[k]
+            req = req_col[k]
+            present = cap != 0
+            safe_cap = cap if present else 1
+            if most:
+                s = _floor_div(min(req, cap) * MAX_NODE_SCORE, safe_cap)
+            else:
+                s = _floor_div(max(cap - req, 0) * MAX_NODE_SCORE, safe_cap)
+            node_score[k] += s * w * present
+            weight_sum[k] += w * present
+    for k in range(n):
+        ws = weight_sum[k]
+        out[k] = _floor_div(node_score[k], ws if ws != 0 else 1) * (ws != 0)
+
+
+@njit(cache=True)
+def _least_most_int(caps, reqs, weights, most, out):  # pragma: no cover
+    """_least_most with 64-bit integer division, for allocatable values too large for floats."""
     for k in range(caps.shape[0]):
         node_score = 0
         weight_sum = 0
@@ -118,7 +165,7 @@ def _least_most(caps, reqs, weights, most, out):  # pragma: no cover
             if cap == 0:
                 continue
             if most:
-                s = ((cap if req > cap else req) * MAX_NODE_SCORE) // cap
+                s = (min(req, cap) * MAX_NODE_SCORE) // cap
             else:
                 s = 0 if req > cap else ((cap - req) * MAX_NODE_SCORE) // cap
             node_score += s * weights[j]
@@ -179,15 +226,17 @@ def resource_scores(cluster: ClusterState, idx: np.ndarray, vec: PodResourceVect
                     shape: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Scores of rows ``idx`` under ``strategy``; ``shape`` is RTCR's (utilization, score x10) points."""
     out = np.empty(len(idx), np.int64)
-    caps = np.empty((len(idx), len(vec.cols)), np.int64)
-    reqs = np.empty((len(idx), len(vec.cols)), np.int64)
+    caps = np.empty((len(idx), len(vec.cols)), np.int64, order="F")
+    reqs = np.empty((len(idx), len(vec.cols)), np.int64, order="F")
     _gather(idx, vec.cols, vec.use_nz, vec.pod_req, cluster.alloc, cluster.requested, cluster.nz_requested, caps, reqs)
     if strategy == BALANCED:
         _balanced(caps, reqs, out)
     elif strategy == RTCR:
         assert shape is not None
         _requested_to_capacity(caps, reqs, vec.weights, shape[0], shape[1], out)
-    else:
+    elif cluster.max_allocatable() * MAX_NODE_SCORE < FLOAT_EXACT:
         _least_most(caps, reqs, vec.weights, strategy == MOST, out)
+    else:
+        _least_most_int(caps, reqs, vec.weights, strategy == MOST, out)
     return out
 

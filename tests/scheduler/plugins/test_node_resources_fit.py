@@ -84,3 +84,16 @@ def test_ignored_resources() -> None:
     args = {"ignoredResources": ["example.com/foo"], "ignoredResourceGroups": ["other.io"]}
     verdict, _ = explain(c, p, only("NodeResourcesFit", args, score=False))
     assert verdict == {"n": []}
+
+
+def test_huge_allocatable_uses_exact_integer_division() -> None:
+    # 10Pi of memory: allocatable * 100 is past 2**53, where float division is no longer exact
+    # (and still below 2**63, where Go's int64 arithmetic would wrap).
+    c = cluster([node("n", {"cpu": "3", "memory": "10Pi"})])
+    _, scores = explain(c, pod("p", [{"cpu": "1", "memory": "1"}]), only("NodeResourcesFit", filter_=False))
+    # cpu (3000-1000)*100//3000 = 66; memory (10Pi - 1)*100 // 10Pi = 99 -> (66+99)//2 = 82
+    assert scores["NodeResourcesFit"] == {"n": 82}
+    _, scores = explain(c, pod("p", [{"cpu": "1", "memory": "1"}]),
+                        only("NodeResourcesFit", {"scoringStrategy": {"type": "MostAllocated"}}, filter_=False))
+    # cpu 1000*100//3000 = 33; memory 1*100 // 10Pi = 0 -> 16
+    assert scores["NodeResourcesFit"] == {"n": 16}
