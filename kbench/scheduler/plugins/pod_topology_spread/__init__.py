@@ -81,9 +81,9 @@ class PodTopologySpread(Plugin):
 
     def pre_filter(self, state: CycleState, pi: PodInfo, cluster: ClusterState) -> tuple[Status, PreFilterResult | None]:
         """Mirrors PreFilter: Skip when the pod has no hard constraints."""
-        s = self.cal_pre_filter_state(pi, cluster)
-        if not s.constraints:
+        if not self.compiled(pi, cluster, DO_NOT_SCHEDULE).constraints:
             return SKIP, None
+        s = self.cal_pre_filter_state(pi, cluster)
         state.write(PRE_FILTER_STATE_KEY, s)
         return SUCCESS, None
 
