@@ -35,6 +35,7 @@ TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 NO_SCHEDULE, PREFER_NO_SCHEDULE, NO_EXECUTE = 0, 1, 2
 FIXED_RESOURCES = (CPU, MEMORY, EPHEMERAL_STORAGE, PODS)
 R_CPU, R_MEMORY, R_EPHEMERAL, R_PODS = 0, 1, 2, 3
+TERMINATED_PHASES = ("Succeeded", "Failed")
 
 HostPort = tuple[str, str, int]
 
@@ -352,12 +353,18 @@ class ClusterState:
         self.version += 1
 
     def add_objects(self, nodes: Iterable[Node], pods: Iterable[Pod], namespaces: Iterable[Namespace]) -> None:
-        """Load a static cluster: namespaces, nodes, then pods bound by spec.nodeName (others skipped)."""
+        """Load a static cluster: namespaces, nodes, then pods bound by spec.nodeName.
+
+        Unbound pods are skipped, and so are terminated ones (status.phase Succeeded or Failed):
+        kube-scheduler's pod informer lists pods with the field selector
+        ``status.phase!=Succeeded,status.phase!=Failed`` (scheduler.go, newPodInformer)."""
         for ns in namespaces:
             self.add_namespace(ns)
         for n in nodes:
             self.add_node(n)
         for p in pods:
+            if p.status.get("phase") in TERMINATED_PHASES:
+                continue
             if p.spec.node_name and p.spec.node_name in self.node_index:
                 self.add_pod(p, p.spec.node_name)
 

@@ -97,3 +97,14 @@ def test_huge_allocatable_uses_exact_integer_division() -> None:
                         only("NodeResourcesFit", {"scoringStrategy": {"type": "MostAllocated"}}, filter_=False))
     # cpu 1000*100//3000 = 33; memory 1*100 // 10Pi = 0 -> 16
     assert scores["NodeResourcesFit"] == {"n": 16}
+
+
+def test_terminated_pods_are_not_seen() -> None:
+    # The scheduler's pod informer excludes Succeeded and Failed pods, so they hold no resources.
+    done = pod("done", [{"cpu": "1"}], node_name="n").model_copy(update={"status": {"phase": "Succeeded"}})
+    running = pod("run", [{"cpu": "500m"}], node_name="n").model_copy(update={"status": {"phase": "Running"}})
+    c = cluster([node("n", {"cpu": "1", "memory": "1Gi"})], [done, running])
+    verdict, _ = explain(c, pod("p", [{"cpu": "500m"}]), only("NodeResourcesFit", score=False))
+    assert verdict == {"n": []}
+    verdict, _ = explain(c, pod("p", [{"cpu": "600m"}]), only("NodeResourcesFit", score=False))
+    assert verdict == {"n": ["Insufficient cpu"]}
