@@ -1,0 +1,1 @@
+"""Run results: the tables' schemas and the atomic writer of a results folder."""
