@@ -8,7 +8,6 @@ validation of PodTopologySpreadArgs in pkg/scheduler/apis/config/validation.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -17,6 +16,7 @@ import numpy as np
 from numba import njit
 from pydantic import ValidationError
 
+from kbench.api.label_validation import qualified_name_errors
 from kbench.api.objects import Pod, Taint, TopologySpreadConstraint
 from kbench.api.selectors import Selector, label_selector, tolerated
 from kbench.cluster.state import NO_EXECUTE, NO_SCHEDULE, ClusterState, PodRecord
@@ -57,36 +57,6 @@ class SpreadArgs:
     system_defaulted: bool
 
 
-_DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS_SUBDOMAIN = re.compile(rf"^{_DNS_LABEL}(\.{_DNS_LABEL})*$")
-_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-
-
-def _label_name_errors(v: str) -> str | None:
-    """The first message of metav1validation.ValidateLabelName (IsQualifiedName), or None."""
-    parts = v.split("/")
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if not prefix:
-            return "prefix part must be non-empty"
-        if len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix):
-            return "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric " \
-                   "characters, '-' or '.', and must start and end with an alphanumeric character"
-    else:
-        return "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start " \
-               "and end with an alphanumeric character with an optional DNS subdomain prefix and '/'"
-    if not name:
-        return "name part must be non-empty"
-    if len(name) > 63:
-        return "name part must be no more than 63 bytes"
-    if not _QUALIFIED_NAME.match(name):
-        return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end " \
-               "with an alphanumeric character"
-    return None
-
-
 def parse_args(args: Mapping[str, Any]) -> SpreadArgs:
     """SetDefaults_PodTopologySpreadArgs, ValidatePodTopologySpreadArgs and New's choice of defaults."""
     unknown = sorted(set(args) - {"defaultConstraints", "defaultingType"})
@@ -111,9 +81,9 @@ def parse_args(args: Mapping[str, Any]) -> SpreadArgs:
         key = c.get("topologyKey") or ""
         if not key:
             raise FieldError(f"{path}.topologyKey", "Required value: can not be empty")
-        bad = _label_name_errors(key)
+        bad = qualified_name_errors(key)
         if bad:
-            raise FieldError(f"{path}.topologyKey", f'Invalid value: "{key}": {bad}')
+            raise FieldError(f"{path}.topologyKey", f'Invalid value: "{key}": {"; ".join(bad)}')
         action = c.get("whenUnsatisfiable") or ""
         if not action:
             raise FieldError(f"{path}.whenUnsatisfiable", "Required value: can not be empty")
