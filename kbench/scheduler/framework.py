@@ -13,6 +13,7 @@ from enum import IntEnum
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
+from numba import njit
 
 from kbench.api.objects import Pod
 from kbench.cluster.state import ClusterState
@@ -177,15 +178,17 @@ EXTENSION_POINTS: dict[str, type] = {
 OTHER_EXTENSION_POINTS = ("queueSort", "postFilter", "reserve", "permit", "preBind", "bind", "postBind", "preEnqueue")
 
 
-def default_normalize(scores: np.ndarray, reverse: bool) -> None:
+@njit(cache=True)
+def default_normalize(scores, reverse):  # pragma: no cover
     """Mirrors helper.DefaultNormalizeScore(MaxNodeScore, reverse, scores), in place."""
-    if len(scores) == 0:
-        return
-    max_count = max(int(scores.max()), 0)
+    max_count = 0
+    for k in range(len(scores)):
+        if scores[k] > max_count:
+            max_count = scores[k]
     if max_count == 0:
         if reverse:
             scores[:] = MAX_NODE_SCORE
         return
-    scores[:] = MAX_NODE_SCORE * scores // max_count
-    if reverse:
-        scores[:] = MAX_NODE_SCORE - scores
+    for k in range(len(scores)):
+        s = MAX_NODE_SCORE * scores[k] // max_count
+        scores[k] = MAX_NODE_SCORE - s if reverse else s
