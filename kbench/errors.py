@@ -33,3 +33,7 @@ class FieldError(KbenchError):
 
 class StateError(KbenchError):
     """A plugin read cycle state that its PreFilter/PreScore did not write."""
+
+
+class TraceError(InputError):
+    """A trace file is invalid; the field names the data row and column, e.g. ``row 17, column cpu_milli``."""
