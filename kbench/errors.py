@@ -37,3 +37,78 @@ class StateError(KbenchError):
 
 class TraceError(InputError):
     """A trace file is invalid; the field names the data row and column, e.g. ``row 17, column cpu_milli``."""
+
+
+class CompactedError(KbenchError):
+    """etcd's ErrCompacted: a read or watch asked for a revision below the compacted one; carries compact_revision."""
+
+    def __init__(self, compact_revision: int) -> None:
+        self.compact_revision = compact_revision
+        super().__init__("mvcc: required revision has been compacted")
+
+
+class FutureRevisionError(KbenchError):
+    """etcd's ErrFutureRev: a read or compaction asked for a revision above the current one."""
+
+    def __init__(self) -> None:
+        super().__init__("mvcc: required revision is a future revision")
+
+
+class RevisionNotFoundError(KbenchError):
+    """etcd's ErrRevisionNotFound: a keyIndex has no revision for the request (tombstone on a deleted key)."""
+
+    def __init__(self) -> None:
+        super().__init__("mvcc: revision not found")
+
+
+class EmptyWatcherRangeError(KbenchError):
+    """etcd's ErrEmptyWatcherRange: a watch's range_end is not above its key."""
+
+    def __init__(self) -> None:
+        super().__init__("mvcc: watcher range is empty")
+
+
+class EmptyKeyError(KbenchError):
+    """etcd's ErrGRPCEmptyKey: a request, compare or txn op has an empty key."""
+
+    def __init__(self) -> None:
+        super().__init__("etcdserver: key is not provided")
+
+
+class TooManyOpsError(KbenchError):
+    """etcd's ErrGRPCTooManyOps: a txn has more compares or ops in one branch than --max-txn-ops (128)."""
+
+    def __init__(self) -> None:
+        super().__init__("etcdserver: too many operations in txn request")
+
+
+class DuplicateKeyError(KbenchError):
+    """etcd's ErrGRPCDuplicateKey: a txn branch puts one key twice, or puts a key it also deletes."""
+
+    def __init__(self) -> None:
+        super().__init__("etcdserver: duplicate key given in txn request")
+
+
+class LeaseNotFoundError(KbenchError):
+    """etcd's ErrGRPCLeaseNotFound: the lease id names no live lease."""
+
+    def __init__(self) -> None:
+        super().__init__("etcdserver: requested lease not found")
+
+
+class LeaseExistsError(KbenchError):
+    """etcd's ErrGRPCLeaseExist: lease_grant was given the id of a live lease."""
+
+    def __init__(self) -> None:
+        super().__init__("etcdserver: lease already exists")
+
+
+class LeaseTTLTooLargeError(KbenchError):
+    """etcd's ErrGRPCLeaseTTLTooLarge: lease_grant asked for more than MaxLeaseTTL (9,000,000,000 s)."""
+
+    def __init__(self) -> None:
+        super().__init__("etcdserver: too large lease TTL")
+
+
+class InvariantError(KbenchError):
+    """An internal invariant of a model broke where etcd would panic; carries etcd's panic message."""
