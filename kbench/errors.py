@@ -112,3 +112,11 @@ class LeaseTTLTooLargeError(KbenchError):
 
 class InvariantError(KbenchError):
     """An internal invariant of a model broke where etcd would panic; carries etcd's panic message."""
+
+
+class APIError(KbenchError):
+    """A simulated API server request failed; ``reason`` is Kubernetes' (AlreadyExists, NotFound, Conflict, ...)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)

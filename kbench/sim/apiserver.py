@@ -1,0 +1,162 @@
+"""The API server of the simulation: Kubernetes objects kept in the etcd model, written and read
+the way kube-apiserver's storage layer does it.
+
+Objects are stored by reference (frozen pydantic models) under kube-apiserver's registry keys
+(``/registry/pods/<ns>/<name>``, ``/registry/minions/<name>`` for nodes, ...). Creates are a txn
+on ``create_revision == 0``; updates carrying a resourceVersion are a txn on ``mod_revision``
+(optimistic concurrency, Conflict on mismatch); ``metadata.resourceVersion`` is the object's
+etcd mod revision. Admission plugins run on create, in order, and may mutate or reject.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import count
+from typing import Any
+
+from pydantic import BaseModel
+
+from kbench.errors import APIError
+from kbench.etcd import Compare, Op, Store, prefix_range_end
+from kbench.sim.engine import Engine
+
+RESOURCES: dict[str, tuple[str, bool]] = {
+    "Pod": ("pods", True),
+    "Node": ("minions", False),
+    "Namespace": ("namespaces", False),
+    "Service": ("services/specs", True),
+    "ReplicaSet": ("replicasets", True),
+    "StatefulSet": ("statefulsets", True),
+    "ReplicationController": ("controllers", True),
+}
+"""Kind -> (registry resource path, namespaced), as kube-apiserver's storage uses them."""
+
+Admission = Callable[[BaseModel], BaseModel]
+
+
+def registry_prefix(kind: str, namespace: str | None = None) -> bytes:
+    """The etcd key prefix of a kind (and namespace), ending in '/'."""
+    resource, namespaced = _resource(kind)
+    if namespaced and namespace:
+        return f"/registry/{resource}/{namespace}/".encode()
+    return f"/registry/{resource}/".encode()
+
+
+def registry_key(kind: str, namespace: str | None, name: str) -> bytes:
+    """``/registry/<resource>/<namespace>/<name>`` (cluster-scoped kinds: no namespace)."""
+    resource, namespaced = _resource(kind)
+    if namespaced:
+        return f"/registry/{resource}/{namespace or 'default'}/{name}".encode()
+    return f"/registry/{resource}/{name}".encode()
+
+
+def _resource(kind: str) -> tuple[str, bool]:
+    try:
+        return RESOURCES[kind]
+    except KeyError:
+        raise APIError("NotFound", f"the server doesn't have a resource type {kind!r}") from None
+
+
+def _meta_update(obj: BaseModel, **fields: Any) -> BaseModel:
+    meta = obj.metadata.model_copy(update=fields)  # type: ignore[attr-defined]
+    return obj.model_copy(update={"metadata": meta})
+
+
+def _ns(obj: BaseModel) -> str | None:
+    kind = obj.kind  # type: ignore[attr-defined]
+    return (obj.metadata.namespace or "default") if _resource(kind)[1] else None  # type: ignore[attr-defined]
+
+
+class APIServer:
+    """Create, read, update, delete and watch objects in an etcd Store, on the engine's clock."""
+
+    def __init__(self, store: Store, engine: Engine, admission: list[Admission] | None = None) -> None:
+        self.store = store
+        self.engine = engine
+        self.admission = list(admission or [])
+        self._uids = count(1)
+        self.write_times: dict[int, float] = {}
+        """Simulated time of each etcd revision this server wrote (watch delay is measured from it)."""
+        self._on_write: list[Callable[[int], None]] = []
+
+    def on_write(self, callback: Callable[[int], None]) -> None:
+        """Call ``callback(revision)`` after every write (informers use it to schedule delivery)."""
+        self._on_write.append(callback)
+
+    def _written(self, revision: int) -> None:
+        self.write_times[revision] = self.engine.now
+        for cb in self._on_write:
+            cb(revision)
+
+    def create(self, obj: BaseModel) -> BaseModel:
+        """Admit and store a new object; AlreadyExists if the key is taken."""
+        for plugin in self.admission:
+            obj = plugin(obj)
+        kind = obj.kind  # type: ignore[attr-defined]
+        ns = _ns(obj)
+        name = obj.metadata.name  # type: ignore[attr-defined]
+        key = registry_key(kind, ns, name)
+        uid = obj.metadata.uid or f"{next(self._uids):012x}"  # type: ignore[attr-defined]
+        fields: dict[str, Any] = {"uid": uid, "creation_timestamp": self.engine.now}
+        if ns is not None:
+            fields["namespace"] = ns
+        obj = _meta_update(obj, **fields)
+        rev = self.store.revision + 1
+        stored = _meta_update(obj, resource_version=str(rev))
+        r = self.store.txn([Compare(key, "create", "=", 0)], [Op.put(key, stored)], [])
+        if not r.succeeded:
+            raise APIError("AlreadyExists", f'{kind.lower()}s "{name}" already exists')
+        self._written(r.revision)
+        return stored
+
+    def get(self, kind: str, namespace: str | None, name: str) -> BaseModel:
+        """The stored object; NotFound if there is none."""
+        kvs = self.store.range(registry_key(kind, namespace, name)).kvs
+        if not kvs:
+            raise APIError("NotFound", f'{kind.lower()}s "{name}" not found')
+        return kvs[0].value  # type: ignore[no-any-return]
+
+    def list(self, kind: str, namespace: str | None = None) -> tuple[list[BaseModel], int]:
+        """All objects of a kind (in a namespace), sorted by key, and the revision of the list."""
+        prefix = registry_prefix(kind, namespace)
+        r = self.store.range(prefix, prefix_range_end(prefix))
+        return [kv.value for kv in r.kvs], r.revision
+
+    def update(self, obj: BaseModel) -> BaseModel:
+        """Replace a stored object. If it carries a resourceVersion, the write succeeds only if the
+        stored object still has it (Conflict otherwise), as a Kubernetes update does."""
+        kind = obj.kind  # type: ignore[attr-defined]
+        ns = _ns(obj)
+        name = obj.metadata.name  # type: ignore[attr-defined]
+        key = registry_key(kind, ns, name)
+        current = self.store.range(key).kvs
+        if not current:
+            raise APIError("NotFound", f'{kind.lower()}s "{name}" not found')
+        rv = obj.metadata.resource_version  # type: ignore[attr-defined]
+        expected = int(rv) if rv else current[0].mod_revision
+        stored = _meta_update(obj, resource_version=str(self.store.revision + 1))
+        r = self.store.txn([Compare(key, "mod", "=", expected)], [Op.put(key, stored)], [])
+        if not r.succeeded:
+            raise APIError(
+                "Conflict",
+                f'Operation cannot be fulfilled on {kind.lower()}s "{name}": the object has been modified; '
+                "please apply your changes to the latest version and try again",
+            )
+        self._written(r.revision)
+        return stored
+
+    def delete(self, kind: str, namespace: str | None, name: str) -> BaseModel:
+        """Delete an object and return its last stored state; NotFound if there is none."""
+        r = self.store.delete_range(registry_key(kind, namespace, name), prev_kv=True)
+        if not r.deleted:
+            raise APIError("NotFound", f'{kind.lower()}s "{name}" not found')
+        self._written(r.revision)
+        return r.prev_kvs[0].value  # type: ignore[no-any-return]
+
+    def bind(self, namespace: str, name: str, node: str) -> BaseModel:
+        """The pods/binding subresource: set spec.nodeName of an unbound pod (Conflict if bound)."""
+        pod = self.get("Pod", namespace, name)
+        if pod.spec.node_name:  # type: ignore[attr-defined]
+            raise APIError("Conflict", f'pod {name} is already assigned to node "{pod.spec.node_name}"')  # type: ignore[attr-defined]
+        spec = pod.spec.model_copy(update={"node_name": node})  # type: ignore[attr-defined]
+        return self.update(pod.model_copy(update={"spec": spec}))

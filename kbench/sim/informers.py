@@ -1,0 +1,109 @@
+"""Informers: list-then-watch caches of one kind, fed by etcd watch events after a delivery delay.
+
+As client-go's shared informers: ``start`` lists at a revision, fills the cache and calls the add
+handlers, then watches from the next revision; each delivered event updates the cache before the
+handlers run. Events reach an informer ``delay`` simulated seconds after the write that caused
+them (the watch-delivery part of the latency model), in revision order.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from kbench.etcd import Event, Watch, prefix_range_end
+from kbench.sim.apiserver import APIServer, registry_prefix
+from kbench.sim.engine import URGENT
+
+Handler = Callable[..., None]
+
+
+@dataclass
+class Handlers:
+    """ResourceEventHandlerFuncs: on_add(obj), on_update(old, new), on_delete(obj)."""
+
+    on_add: Handler | None = None
+    on_update: Handler | None = None
+    on_delete: Handler | None = None
+
+
+@dataclass
+class Informer:
+    """A cache of one kind (optionally one namespace) kept current from a watch."""
+
+    api: APIServer
+    kind: str
+    namespace: str | None = None
+    delay: float = 0.0
+    cache: dict[bytes, BaseModel] = field(default_factory=dict)
+    handlers: list[Handlers] = field(default_factory=list)
+    _watch: Watch | None = None
+    _pending: deque[Event] = field(default_factory=deque)
+    _scheduled: bool = False
+
+    def add_handlers(self, on_add: Handler | None = None, on_update: Handler | None = None,
+                     on_delete: Handler | None = None) -> None:
+        self.handlers.append(Handlers(on_add, on_update, on_delete))
+
+    def start(self) -> int:
+        """List, fill the cache (calling add handlers), then watch from the next revision."""
+        prefix = registry_prefix(self.kind, self.namespace)
+        r = self.api.store.range(prefix, prefix_range_end(prefix))
+        for kv in r.kvs:
+            self.cache[kv.key] = kv.value
+            self._call("on_add", kv.value)
+        self._watch = self.api.store.watch(prefix, prefix_range_end(prefix), start_revision=r.revision + 1, prev_kv=True)
+        self.api.on_write(self._on_write)
+        return r.revision
+
+    def list(self) -> list[BaseModel]:
+        """The cached objects, in key order."""
+        return [self.cache[k] for k in sorted(self.cache)]
+
+    def get(self, key: bytes) -> BaseModel | None:
+        return self.cache.get(key)
+
+    def _on_write(self, revision: int) -> None:
+        assert self._watch is not None
+        self._pending.extend(self._watch.events())
+        if self._pending and not self._scheduled:
+            self._schedule_next()
+
+    def _schedule_next(self) -> None:
+        due = self.api.write_times[self._pending[0].kv.mod_revision] + self.delay
+        self._scheduled = True
+        self.api.engine.at(max(due, self.api.engine.now), self._deliver, priority=URGENT)
+
+    def _deliver(self) -> None:
+        """Deliver every pending event whose write is at least ``delay`` old; reschedule for the rest."""
+        self._scheduled = False
+        now = self.api.engine.now
+        times = self.api.write_times
+        while self._pending and times[self._pending[0].kv.mod_revision] + self.delay <= now:
+            self._apply(self._pending.popleft())
+        if self._pending:
+            self._schedule_next()
+
+    def _apply(self, ev: Event) -> None:
+        key = ev.kv.key
+        if ev.type == "PUT":
+            old = self.cache.get(key)
+            self.cache[key] = ev.kv.value
+            if old is None:
+                self._call("on_add", ev.kv.value)
+            else:
+                self._call("on_update", old, ev.kv.value)
+        else:
+            old = self.cache.pop(key, None)
+            if old is not None:
+                self._call("on_delete", old)
+
+    def _call(self, which: str, *args: Any) -> None:
+        for h in self.handlers:
+            fn = getattr(h, which)
+            if fn is not None:
+                fn(*args)

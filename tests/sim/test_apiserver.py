@@ -1,0 +1,114 @@
+"""The API server over the etcd model, and informers fed by its watches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kbench.api.objects import Node, Pod
+from kbench.errors import APIError
+from kbench.etcd import Store
+from kbench.sim.apiserver import APIServer, registry_key
+from kbench.sim.engine import Engine
+from kbench.sim.informers import Informer
+
+
+def setup(delay: float = 0.0):
+    eng = Engine(np.random.default_rng(0))
+    api = APIServer(Store(), eng)
+    return eng, api
+
+
+def pod(name: str, ns: str = "default") -> Pod:
+    return Pod.model_validate({"metadata": {"name": name, "namespace": ns}, "spec": {"containers": [{"name": "c"}]}})
+
+
+def node(name: str) -> Node:
+    return Node.model_validate({"metadata": {"name": name}})
+
+
+def test_registry_keys_follow_kube_apiserver() -> None:
+    assert registry_key("Pod", "ns1", "p") == b"/registry/pods/ns1/p"
+    assert registry_key("Node", None, "n1") == b"/registry/minions/n1"
+    assert registry_key("Namespace", None, "ns1") == b"/registry/namespaces/ns1"
+
+
+def test_create_get_update_delete_and_revisions() -> None:
+    _, api = setup()
+    p = api.create(pod("a"))
+    # fresh etcd is at revision 1; the create is revision 2
+    assert p.metadata.resource_version == "2" and p.metadata.uid
+    assert api.get("Pod", "default", "a") == p
+    with pytest.raises(APIError) as e:
+        api.create(pod("a"))
+    assert e.value.reason == "AlreadyExists"
+    assert api.store.revision == 2  # a failed create writes nothing
+    bound = api.bind("default", "a", "n1")
+    assert bound.spec.node_name == "n1" and bound.metadata.resource_version == "3"
+    with pytest.raises(APIError) as e:
+        api.update(p)  # stale resourceVersion 2
+    assert e.value.reason == "Conflict"
+    with pytest.raises(APIError) as e:
+        api.bind("default", "a", "n2")
+    assert e.value.reason == "Conflict"
+    gone = api.delete("Pod", "default", "a")
+    assert gone.spec.node_name == "n1" and api.store.revision == 4
+    with pytest.raises(APIError) as e:
+        api.get("Pod", "default", "a")
+    assert e.value.reason == "NotFound"
+
+
+def test_list_is_sorted_and_scoped() -> None:
+    _, api = setup()
+    for ns, name in (("b", "x"), ("a", "y"), ("a", "b")):
+        api.create(pod(name, ns))
+    pods, rev = api.list("Pod")
+    assert [(p.metadata.namespace, p.metadata.name) for p in pods] == [("a", "b"), ("a", "y"), ("b", "x")]
+    assert rev == 4
+    assert [p.metadata.name for p in api.list("Pod", "a")[0]] == ["b", "y"]
+
+
+def test_admission_runs_on_create() -> None:
+    eng = Engine(np.random.default_rng(0))
+
+    def deny_kube_system(obj):
+        if obj.metadata.namespace == "kube-system":
+            raise APIError("Forbidden", "no")
+        return obj.model_copy(update={"metadata": obj.metadata.model_copy(update={"labels": {"admitted": "yes"}})})
+
+    api = APIServer(Store(), eng, admission=[deny_kube_system])
+    assert api.create(pod("a")).metadata.labels == {"admitted": "yes"}
+    with pytest.raises(APIError):
+        api.create(pod("b", "kube-system"))
+
+
+def test_informer_lists_then_watches_in_order() -> None:
+    eng, api = setup()
+    api.create(node("n1"))
+    seen = []
+    inf = Informer(api, "Node")
+    inf.add_handlers(on_add=lambda o: seen.append(("add", o.metadata.name)),
+                     on_update=lambda a, b: seen.append(("update", b.metadata.name)),
+                     on_delete=lambda o: seen.append(("delete", o.metadata.name)))
+    inf.start()
+    assert seen == [("add", "n1")]
+    api.create(node("n2"))
+    n1 = api.get("Node", None, "n1")
+    api.update(n1.model_copy(update={"spec": n1.spec.model_copy(update={"unschedulable": True})}))
+    api.delete("Node", None, "n2")
+    api.create(pod("p"))  # another kind: not seen
+    eng.run()
+    assert seen == [("add", "n1"), ("add", "n2"), ("update", "n1"), ("delete", "n2")]
+    assert [n.metadata.name for n in inf.list()] == ["n1"] and inf.list()[0].spec.unschedulable
+
+
+def test_informer_delivery_delay() -> None:
+    eng, api = setup()
+    inf = Informer(api, "Pod", delay=0.5)
+    times = []
+    inf.add_handlers(on_add=lambda o: times.append((eng.now, o.metadata.name)))
+    inf.start()
+    eng.at(1.0, lambda: api.create(pod("a")))
+    eng.at(1.2, lambda: api.create(pod("b")))
+    eng.run()
+    assert times == [(1.5, "a"), (1.7, "b")]
