@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench bench-compare lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,12 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-autosave
 
+bench-compare: $(STAMP)
+	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-compare --benchmark-compare-fail=median:25%
+
 lint: $(STAMP)
 	$(BIN)/ruff check kbench tests benchmarks
+	$(BIN)/mypy kbench --ignore-missing-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks

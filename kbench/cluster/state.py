@@ -180,8 +180,8 @@ class ClusterState:
     def _grow_cols(arr: np.ndarray, need: int, fill: int) -> np.ndarray:
         if need <= arr.shape[1]:
             return arr
-        order = "F" if arr.flags.f_contiguous else "C"
-        new = np.full((arr.shape[0], max(need, 2 * arr.shape[1])), fill, arr.dtype, order=order)
+        new = np.full((arr.shape[0], max(need, 2 * arr.shape[1])), fill, arr.dtype,
+                      order="F" if arr.flags.f_contiguous else "C")
         new[:, : arr.shape[1]] = arr
         return new
 
