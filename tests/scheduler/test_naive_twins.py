@@ -67,9 +67,10 @@ def test_fit_scores(seed: int, strategy: str) -> None:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_balanced_allocation(seed: int) -> None:
+@pytest.mark.parametrize("resources", [[("cpu", 1), ("memory", 1)], [("cpu", 1), ("nvidia.com/gpu", 1)],
+                                       [("cpu", 1), ("memory", 1), ("nvidia.com/gpu", 1)]], ids=["two", "gpu", "three"])
+def test_balanced_allocation(seed: int, resources: list[tuple[str, int]]) -> None:
     r, nodes, by_node, cluster = world(seed)
-    resources = [("cpu", 1), ("memory", 1), ("nvidia.com/gpu", 1)]
     args = {"resources": [{"name": n, "weight": w} for n, w in resources]}
     for t in range(5):
         pod = random_pod(r, f"p{t}")

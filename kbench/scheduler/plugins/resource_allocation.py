@@ -125,26 +125,21 @@ FLOAT_EXACT = 2**53
 
 
 @njit(cache=True)
-def _least_most(idx, cols, use_nz, pod_req, weights, alloc, requested, nz_requested, most, out):  # pragma: no cover
+def _least_most(caps, reqs, weights, most, out):  # pragma: no cover
     """leastResourceScorer / mostResourceScorer (least_allocated.go, most_allocated.go).
 
-    Resource by resource over contiguous columns (calculateResourceAllocatableRequest inline);
-    a resource with zero allocatable adds nothing to the score or the weight sum."""
-    n = len(idx)
+    Resource by resource over contiguous columns; a resource with zero allocatable adds nothing
+    to the score or the weight sum."""
+    n = caps.shape[0]
     node_score = np.zeros(n, np.int64)
     weight_sum = np.zeros(n, np.int64)
-    for j in range(len(cols)):
-        c = cols[j]
-        if c < 0:
-            continue
+    for j in range(caps.shape[1]):
         w = weights[j]
-        pr = pod_req[j]
-        a = alloc[:, c]
-        r = nz_requested[:, c] if use_nz[j] else requested[:, c]
+        cap_col = caps[:, j]
+        req_col = reqs[:, j]
         for k in range(n):
-            row = idx[k]
-            cap = a[row]
-            req = r[row] + pr
+            cap = cap_col[k]
+            req = req_col[k]
             present = cap != 0
             safe_cap = cap if present else 1
             if most:
@@ -198,21 +193,17 @@ def _requested_to_capacity(caps, reqs, weights, util, score, out):  # pragma: no
 
 
 @njit(cache=True)
-def _balanced(idx, cols, use_nz, pod_req, alloc, requested, nz_requested, out):  # pragma: no cover
+def _balanced(caps, reqs, out):  # pragma: no cover
     """balancedResourceScorer (balanced_allocation.go), float64 as in Go."""
-    fractions = np.empty(len(cols), np.float64)
-    for k in range(len(idx)):
-        row = idx[k]
+    fractions = np.empty(caps.shape[1], np.float64)
+    for k in range(caps.shape[0]):
         nf = 0
         total = 0.0
-        for j in range(len(cols)):
-            c = cols[j]
-            if c < 0:
-                continue
-            cap = alloc[row, c]
+        for j in range(caps.shape[1]):
+            cap = caps[k, j]
+            req = reqs[k, j]
             if cap == 0:
                 continue
-            req = (nz_requested[row, c] if use_nz[j] else requested[row, c]) + pod_req[j]
             f = req / cap
             if f > 1.0:
                 f = 1.0
@@ -231,23 +222,37 @@ def _balanced(idx, cols, use_nz, pod_req, alloc, requested, nz_requested, out): 
         out[k] = np.int64((1 - std) * MAX_NODE_SCORE)
 
 
+@njit(cache=True)
+def _balanced_two(caps, reqs, out):  # pragma: no cover
+    """balancedResourceScorer for exactly two configured resources (the default cpu and memory),
+    column-wise: std is |f0 - f1| / 2 when both have allocatable, else 0. Same float64 steps as Go."""
+    c0 = caps[:, 0]
+    c1 = caps[:, 1]
+    r0 = reqs[:, 0]
+    r1 = reqs[:, 1]
+    for k in range(caps.shape[0]):
+        both = (c0[k] != 0) & (c1[k] != 0)
+        f0 = min(r0[k] / (c0[k] if c0[k] != 0 else 1), 1.0)
+        f1 = min(r1[k] / (c1[k] if c1[k] != 0 else 1), 1.0)
+        std = abs((f0 - f1) / 2) if both else 0.0
+        out[k] = np.int64((1 - std) * MAX_NODE_SCORE)
+
+
 def resource_scores(cluster: ClusterState, idx: np.ndarray, vec: PodResourceVector, strategy: int,
                     shape: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Scores of rows ``idx`` under ``strategy``; ``shape`` is RTCR's (utilization, score x10) points."""
     out = np.empty(len(idx), np.int64)
-    node = (cluster.alloc, cluster.requested, cluster.nz_requested)
+    caps = np.empty((len(idx), len(vec.cols)), np.int64, order="F")
+    reqs = np.empty((len(idx), len(vec.cols)), np.int64, order="F")
+    _gather(idx, vec.cols, vec.use_nz, vec.pod_req, cluster.alloc, cluster.requested, cluster.nz_requested, caps, reqs)
     if strategy == BALANCED:
-        _balanced(idx, vec.cols, vec.use_nz, vec.pod_req, *node, out)
-    elif strategy != RTCR and cluster.max_allocatable() * MAX_NODE_SCORE < FLOAT_EXACT:
-        _least_most(idx, vec.cols, vec.use_nz, vec.pod_req, vec.weights, *node, strategy == MOST, out)
+        (_balanced_two if len(vec.cols) == 2 else _balanced)(caps, reqs, out)
+    elif strategy == RTCR:
+        assert shape is not None
+        _requested_to_capacity(caps, reqs, vec.weights, shape[0], shape[1], out)
+    elif cluster.max_allocatable() * MAX_NODE_SCORE < FLOAT_EXACT:
+        _least_most(caps, reqs, vec.weights, strategy == MOST, out)
     else:
-        caps = np.empty((len(idx), len(vec.cols)), np.int64, order="F")
-        reqs = np.empty((len(idx), len(vec.cols)), np.int64, order="F")
-        _gather(idx, vec.cols, vec.use_nz, vec.pod_req, *node, caps, reqs)
-        if strategy == RTCR:
-            assert shape is not None
-            _requested_to_capacity(caps, reqs, vec.weights, shape[0], shape[1], out)
-        else:
-            _least_most_int(caps, reqs, vec.weights, strategy == MOST, out)
+        _least_most_int(caps, reqs, vec.weights, strategy == MOST, out)
     return out
 
