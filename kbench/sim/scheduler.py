@@ -1,0 +1,225 @@
+"""kube-scheduler as a process of the simulation: informers feed its cache and its queue, one
+scheduling cycle runs at a time, and a successful cycle assumes the pod and binds it through the
+API server (schedule_one.go: scheduleOne, assume, bind; eventhandlers.go: the informer handlers).
+
+A cycle can take simulated time (``CycleCost``: fixed seconds plus seconds per node evaluated,
+zero by default), so bursts show the queueing delay a real scheduler's throughput causes. What
+the process observes is recorded in ``attempts`` and ``events`` rows for the results tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kbench.api.objects import Node, Pod
+from kbench.cluster.state import TERMINATED_PHASES, ClusterState
+from kbench.config.scheduler_config import ProfileConfig
+from kbench.errors import APIError
+from kbench.scheduler.cycle import CycleResult, Framework
+from kbench.scheduler.queue import (
+    EVENT_ASSIGNED_POD_ADD,
+    EVENT_ASSIGNED_POD_DELETE,
+    EVENT_NODE_ADD,
+    FLUSH_BACKOFF_PERIOD,
+    FLUSH_UNSCHEDULABLE_PERIOD,
+    SchedulingQueue,
+)
+from kbench.scheduler.queue.failure import diagnosis_plugins
+from kbench.scheduler.queueing_hints import queueing_hint_map
+from kbench.sim.apiserver import APIServer
+from kbench.sim.informers import Informer
+
+
+@dataclass(frozen=True)
+class CycleCost:
+    """Simulated seconds one scheduling cycle takes: ``fixed`` + ``per_node`` x nodes evaluated."""
+
+    fixed: float = 0.0
+    per_node: float = 0.0
+
+    def seconds(self, nodes_evaluated: int) -> float:
+        return self.fixed + self.per_node * nodes_evaluated
+
+
+def fit_error_message(fw: Framework, res: CycleResult, n_nodes: int, cluster: ClusterState,
+                      state: Any, pi: Any) -> str:
+    """FitError.Error(): "0/N nodes are available: <count reason>, ...." with the histogram of
+    rejection reasons sorted as strings (sortReasonsHistogram)."""
+    counts: dict[str, int] = {}
+    for st in res.rejected.values():
+        for r in st.reasons:
+            counts[r] = counts.get(r, 0) + 1
+    for k in range(len(res.evaluated)):
+        if int(res.evaluated[k]) in res.rejected or res.failed_by[k] < 0:
+            continue
+        for r in fw.status_of(state, pi, cluster, res, k).reasons:
+            counts[r] = counts.get(r, 0) + 1
+    reasons = sorted(f"{v} {k}" for k, v in counts.items())
+    return f"0/{n_nodes} nodes are available: " + ", ".join(reasons) + "."
+
+
+@dataclass
+class SchedulerProcess:
+    """The default scheduler of the simulated cluster (one profile)."""
+
+    api: APIServer
+    profile: ProfileConfig
+    cluster: ClusterState = field(default_factory=ClusterState)
+    cost: CycleCost = field(default_factory=CycleCost)
+    watch_delay: float = 0.0
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        engine = self.api.engine
+        self.engine = engine
+        self.framework = Framework(self.profile, seed=int(engine.rng.integers(2**63)))
+        self.queue = SchedulingQueue(
+            lambda: engine.now,
+            pod_initial_backoff=self.profile.pod_initial_backoff_seconds,
+            pod_max_backoff=self.profile.pod_max_backoff_seconds,
+            hint_maps={self.profile.name: queueing_hint_map(self.profile, self.cluster)},
+        )
+        self.assumed: dict[str, str] = {}
+        """uid -> node of pods assumed in the cache whose binding the informer has not shown yet."""
+        self._busy = False
+        self.nodes = Informer(self.api, "Node", delay=self.watch_delay)
+        self.pods = Informer(self.api, "Pod", delay=self.watch_delay)
+        self.nodes.add_handlers(on_add=self._node_added)
+        self.pods.add_handlers(on_add=self._pod_added, on_update=self._pod_updated, on_delete=self._pod_deleted)
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the informers (nodes first) and the queue's periodic flushes."""
+        self.nodes.start()
+        self.pods.start()
+        self.engine.schedule(FLUSH_BACKOFF_PERIOD, self._flush_backoff)
+        self.engine.schedule(FLUSH_UNSCHEDULABLE_PERIOD, self._flush_unschedulable)
+        self._kick()
+
+    def _flush_backoff(self) -> None:
+        self.queue.flush_backoff_completed()
+        self._kick()
+        self.engine.schedule(FLUSH_BACKOFF_PERIOD, self._flush_backoff)
+
+    def _flush_unschedulable(self) -> None:
+        self.queue.flush_unschedulable_leftover()
+        self._kick()
+        self.engine.schedule(FLUSH_UNSCHEDULABLE_PERIOD, self._flush_unschedulable)
+
+    def _kick(self) -> None:
+        if not self._busy:
+            self._busy = True
+            self.engine.schedule(0.0, self._schedule_one)
+
+    # ---- informer handlers (eventhandlers.go) ------------------------------------------------
+
+    def _responsible(self, pod: Pod) -> bool:
+        return pod.spec.scheduler_name == self.profile.name
+
+    def _node_added(self, node: Node) -> None:
+        self.cluster.add_node(node)
+        self.queue.move_all_to_active_or_backoff(EVENT_NODE_ADD, None, node)
+        self._kick()
+
+    def _pod_added(self, pod: Pod) -> None:
+        if pod.spec.node_name:
+            self._assigned_pod_added(pod)
+        elif self._responsible(pod):
+            self.queue.add(pod)
+            self._kick()
+
+    def _assigned_pod_added(self, pod: Pod) -> None:
+        if pod.status.get("phase") in TERMINATED_PHASES:
+            return
+        uid = pod.metadata.uid or pod.key
+        if self.assumed.pop(uid, None) is None:
+            self.cluster.add_pod(pod, pod.spec.node_name, start_time=self.engine.now)
+        self.queue.move_all_to_active_or_backoff(EVENT_ASSIGNED_POD_ADD, None, pod)
+        self._kick()
+
+    def _pod_updated(self, old: Pod, new: Pod) -> None:
+        if not old.spec.node_name and new.spec.node_name:
+            if self._responsible(old):
+                self.queue.delete(old)
+            self._assigned_pod_added(new)
+        elif new.spec.node_name:
+            if new.status.get("phase") in TERMINATED_PHASES and old.status.get("phase") not in TERMINATED_PHASES:
+                self._assigned_pod_deleted(old)
+        elif self._responsible(new):
+            self.queue.update(old, new)
+            self._kick()
+
+    def _pod_deleted(self, pod: Pod) -> None:
+        if pod.spec.node_name:
+            if pod.status.get("phase") not in TERMINATED_PHASES:
+                self._assigned_pod_deleted(pod)
+        elif self._responsible(pod):
+            self.queue.delete(pod)
+
+    def _assigned_pod_deleted(self, pod: Pod) -> None:
+        uid = pod.metadata.uid or pod.key
+        if uid in self.cluster.pods:
+            self.cluster.remove_pod(uid)
+        self.queue.move_all_to_active_or_backoff(EVENT_ASSIGNED_POD_DELETE, pod, None)
+        self._kick()
+
+    # ---- scheduling --------------------------------------------------------------------------
+
+    def _schedule_one(self) -> None:
+        qpi = self.queue.pop()
+        if qpi is None:
+            self._busy = False
+            return
+        state, res = self.framework.schedule(self.cluster, qpi.pod_info)
+        self.engine.schedule(self.cost.seconds(len(res.evaluated)), self._finish, qpi, state, res)
+
+    def _finish(self, qpi: Any, state: Any, res: CycleResult) -> None:
+        pod = qpi.pod
+        now = self.engine.now
+        top = int(res.totals.max()) if res.selected >= 0 and len(res.totals) else None
+        node = self.cluster.node_names[res.selected] if res.selected >= 0 else None
+        self.attempts.append({
+            "time": now, "pod_uid": pod.metadata.uid or pod.key,
+            "result": "scheduled" if node else "unschedulable",
+            "nodes_evaluated": len(res.evaluated), "feasible_nodes": res.n_feasible,
+            "node": node, "top_score": top,
+        })
+        if node is not None and self._bind(qpi, node):
+            self.queue.done(qpi.uid)
+        elif node is None:
+            message = fit_error_message(self.framework, res, self.cluster.n_nodes, self.cluster, state, qpi.pod_info)
+            self._event("Warning", "FailedScheduling", pod, message)
+            unschedulable, pending = diagnosis_plugins(res)
+            qpi.unschedulable_plugins = unschedulable
+            qpi.pending_plugins = pending
+            self.queue.add_unschedulable_if_not_present(qpi, self.queue.scheduling_cycle())
+        self.engine.schedule(0.0, self._schedule_one)
+
+    def _bind(self, qpi: Any, node: str) -> bool:
+        """Assume the pod on ``node`` in the cache, then bind it through the API server; a failed
+        binding forgets the assumed pod and sends the pod back to the queue with an error."""
+        pod = qpi.pod
+        uid = pod.metadata.uid or pod.key
+        self.cluster.add_pod(pod, node, start_time=self.engine.now)
+        self.assumed[uid] = node
+        try:
+            self.api.bind(pod.namespace, pod.metadata.name, node)
+        except APIError as e:
+            self.assumed.pop(uid, None)
+            self.cluster.remove_pod(uid)
+            self._event("Warning", "FailedScheduling", pod, f"binding rejected: {e}")
+            if e.reason != "NotFound":
+                qpi.unschedulable_plugins, qpi.pending_plugins = set(), set()
+                self.queue.add_unschedulable_if_not_present(qpi, self.queue.scheduling_cycle())
+            else:
+                self.queue.done(qpi.uid)
+            return False
+        self._event("Normal", "Scheduled", pod, f"Successfully assigned {pod.key} to {node}")
+        return True
+
+    def _event(self, kind: str, reason: str, pod: Pod, message: str) -> None:
+        self.events.append({"time": self.engine.now, "type": kind, "reason": reason, "object_kind": "Pod",
+                            "object": pod.key, "message": message})
