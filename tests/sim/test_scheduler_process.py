@@ -23,10 +23,10 @@ def pod(name: str, cpu: str = "1") -> Pod:
                                "spec": {"containers": [{"name": "c", "resources": {"requests": {"cpu": cpu}}}]}})
 
 
-def world(cost: CycleCost = CycleCost()):
+def world(cost: CycleCost | None = None):
     eng = Engine(np.random.default_rng(3))
     api = APIServer(Store(), eng)
-    sched = SchedulerProcess(api, default_profile(), cost=cost)
+    sched = SchedulerProcess(api, default_profile(), cost=cost or CycleCost())
     return eng, api, sched
 
 
