@@ -1,0 +1,93 @@
+"""Kubelets: start bound pods after an image-pull delay, run them for their duration, end them.
+
+One process plays every node's kubelet. A pod bound to a node starts (phase Running, startTime)
+after pulling the images the node does not already hold (``image_pull_seconds`` per missing
+image; zero when every image is present, the fact ImageLocality scores); then, if it has a
+duration, it ends after that long as Succeeded (or Failed, with the workload's failure
+probability). Pods without a duration run until deleted.
+
+The workload gives a pod's duration and failure probability in annotations:
+``kbench.io/duration-seconds`` and ``kbench.io/failure-probability``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kbench.api.objects import Node, Pod
+from kbench.api.resources import image_names
+from kbench.cluster.state import TERMINATED_PHASES
+from kbench.errors import APIError
+from kbench.scheduler.plugins.image_locality import normalized_image_name
+from kbench.sim.apiserver import APIServer
+from kbench.sim.informers import Informer
+
+DURATION_ANNOTATION = "kbench.io/duration-seconds"
+FAILURE_ANNOTATION = "kbench.io/failure-probability"
+
+
+@dataclass
+class Kubelets:
+    """The kubelets of all nodes, observing pods and nodes through informers."""
+
+    api: APIServer
+    image_pull_seconds: float = 0.0
+    watch_delay: float = 0.0
+    started: dict[str, float] = field(default_factory=dict)
+    """uid -> simulated time the pod started."""
+
+    def __post_init__(self) -> None:
+        self.engine = self.api.engine
+        self.nodes = Informer(self.api, "Node", delay=self.watch_delay)
+        self.pods = Informer(self.api, "Pod", delay=self.watch_delay)
+        self.pods.add_handlers(on_add=self._seen, on_update=lambda old, new: self._seen(new))
+        self._handled: set[str] = set()
+
+    def start(self) -> None:
+        self.nodes.start()
+        self.pods.start()
+
+    def _node(self, name: str) -> Node | None:
+        for node in self.nodes.cache.values():
+            if node.metadata.name == name:  # type: ignore[attr-defined]
+                return node  # type: ignore[return-value]
+        return None
+
+    def pull_seconds(self, pod: Pod, node: Node | None) -> float:
+        """image_pull_seconds for each of the pod's images the node does not list."""
+        have = {n for img in node.status.images for n in img.names} if node else set()
+        missing = {normalized_image_name(i) for i in image_names(pod)} - have
+        return self.image_pull_seconds * len(missing)
+
+    def _seen(self, pod: Pod) -> None:
+        uid = pod.metadata.uid or pod.key
+        if not pod.spec.node_name or uid in self._handled or pod.status.get("phase") in TERMINATED_PHASES:
+            return
+        self._handled.add(uid)
+        delay = self.pull_seconds(pod, self._node(pod.spec.node_name))
+        self.engine.schedule(delay, self._start, pod.namespace, pod.metadata.name, uid)
+
+    def _set_phase(self, ns: str, name: str, uid: str, phase: str, **extra: object) -> Pod | None:
+        try:
+            pod = self.api.get("Pod", ns, name)
+        except APIError:
+            return None
+        if (pod.metadata.uid or pod.key) != uid:  # type: ignore[attr-defined]
+            return None
+        status = {**pod.status, "phase": phase, **extra}  # type: ignore[attr-defined]
+        return self.api.update(pod.model_copy(update={"status": status}))  # type: ignore[return-value]
+
+    def _start(self, ns: str, name: str, uid: str) -> None:
+        pod = self._set_phase(ns, name, uid, "Running", startTime=self.engine.now)
+        if pod is None:
+            return
+        self.started[uid] = self.engine.now
+        raw = pod.metadata.annotations.get(DURATION_ANNOTATION)
+        if raw is None:
+            return
+        failure = float(pod.metadata.annotations.get(FAILURE_ANNOTATION, 0.0))
+        failed = failure > 0 and bool(self.engine.rng.random() < failure)
+        self.engine.schedule(float(raw), self._end, ns, name, uid, "Failed" if failed else "Succeeded")
+
+    def _end(self, ns: str, name: str, uid: str, phase: str) -> None:
+        self._set_phase(ns, name, uid, phase)
