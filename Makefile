@@ -15,7 +15,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/kbench explain --cluster workloads/examples/cluster.yaml --pod workloads/examples/pod.yaml --output table
+	$(BIN)/kbench run policies/default.yaml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

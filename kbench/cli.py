@@ -55,6 +55,34 @@ def explain(cluster_path: str, pod_path: str, config_path: str | None, profile: 
         render_table(result, Console(), cfg.weights)
 
 
+@cli.command()
+@click.argument("policy", type=click.Path(dir_okay=False))
+@click.option("--seed", type=int, default=None, help="Override the policy's seed.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Results folder (default: results/<policy name>-s<seed>).")
+@click.option("--until", type=float, default=None, help="Stop at this simulated time, in seconds.")
+def run(policy: str, seed: int | None, out: str | None, until: float | None) -> None:
+    """Replay POLICY's cluster and workload and write the results tables."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kbench.run import run_policy
+    from kbench.summary import render_summary
+
+    columns = (TextColumn("simulating"), BarColumn(), TextColumn("{task.fields[now]}"), TimeElapsedColumn())
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("run", total=1.0, now="")
+
+        def progress(now: float, horizon: float) -> None:
+            bar.update(task, completed=min(now / horizon, 1.0) if horizon else 1.0, now=f"t={now:,.0f}s")
+
+        try:
+            result = run_policy(policy, seed=seed, out=out, until=until, progress=progress)
+        except KbenchError as e:
+            _fail(e)
+            return
+    render_summary(result.out, Console())
+
+
 def main() -> None:
     """Console-script entry point."""
     cli()

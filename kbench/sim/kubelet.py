@@ -35,6 +35,10 @@ class Kubelets:
     watch_delay: float = 0.0
     started: dict[str, float] = field(default_factory=dict)
     """uid -> simulated time the pod started."""
+    finished: dict[str, float] = field(default_factory=dict)
+    """uid -> simulated time the pod succeeded or failed."""
+    running_with_end: int = 0
+    """Pods started that will end by themselves (have a duration) and have not ended yet."""
 
     def __post_init__(self) -> None:
         self.engine = self.api.engine
@@ -87,7 +91,10 @@ class Kubelets:
             return
         failure = float(pod.metadata.annotations.get(FAILURE_ANNOTATION, 0.0))
         failed = failure > 0 and bool(self.engine.rng.random() < failure)
+        self.running_with_end += 1
         self.engine.schedule(float(raw), self._end, ns, name, uid, "Failed" if failed else "Succeeded")
 
     def _end(self, ns: str, name: str, uid: str, phase: str) -> None:
-        self._set_phase(ns, name, uid, phase)
+        self.running_with_end -= 1
+        if self._set_phase(ns, name, uid, phase) is not None:
+            self.finished[uid] = self.engine.now

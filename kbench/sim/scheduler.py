@@ -9,6 +9,7 @@ the process observes is recorded in ``attempts`` and ``events`` rows for the res
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,16 @@ from kbench.scheduler.queue.failure import diagnosis_plugins
 from kbench.scheduler.queueing_hints import queueing_hint_map
 from kbench.sim.apiserver import APIServer
 from kbench.sim.informers import Informer
+
+
+def _grid_at_or_after(t: float, period: float) -> float:
+    """The first point of the grid 0, period, 2*period, ... at or after t."""
+    return math.ceil(t / period - 1e-9) * period
+
+
+def _grid_after(t: float, period: float) -> float:
+    """The first grid point strictly after t."""
+    return (math.floor(t / period + 1e-9) + 1) * period
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,8 @@ class SchedulerProcess:
         self.assumed: dict[str, str] = {}
         """uid -> node of pods assumed in the cache whose binding the informer has not shown yet."""
         self._busy = False
+        self._backoff_timer: Any = None
+        self._leftover_timer: Any = None
         self.nodes = Informer(self.api, "Node", delay=self.watch_delay)
         self.pods = Informer(self.api, "Pod", delay=self.watch_delay)
         self.nodes.add_handlers(on_add=self._node_added)
@@ -92,24 +105,48 @@ class SchedulerProcess:
     # ---- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the informers (nodes first) and the queue's periodic flushes."""
+        """Start the informers (nodes first) and the queue's flushes."""
         self.nodes.start()
         self.pods.start()
-        self.engine.schedule(FLUSH_BACKOFF_PERIOD, self._flush_backoff)
-        self.engine.schedule(FLUSH_UNSCHEDULABLE_PERIOD, self._flush_unschedulable)
         self._kick()
+
+    # The queue's flushes run on fixed grids from the start (every FLUSH_BACKOFF_PERIOD and every
+    # FLUSH_UNSCHEDULABLE_PERIOD seconds, as PriorityQueue.Run's goroutines do). A flush that has
+    # nothing to move changes nothing, so only the grid points where one will move a pod are
+    # scheduled: the same outcome without an event every second of a months-long trace.
+
+    def _arm(self) -> None:
+        now = self.engine.now
+        expiry = self.queue.next_backoff_expiry()
+        if expiry is not None:
+            tick = max(_grid_at_or_after(expiry, FLUSH_BACKOFF_PERIOD), _grid_at_or_after(now, FLUSH_BACKOFF_PERIOD))
+            self._backoff_timer = self._rearm(self._backoff_timer, tick, self._flush_backoff)
+        pool = self.queue.unschedulable_pods
+        if len(pool) and self._leftover_timer is None:
+            oldest = min(p.timestamp for p in pool)
+            limit = self.queue.pod_max_in_unschedulable_pods_ns / 1e9
+            tick = max(_grid_after(oldest + limit, FLUSH_UNSCHEDULABLE_PERIOD), _grid_at_or_after(now, FLUSH_UNSCHEDULABLE_PERIOD))
+            self._leftover_timer = self.engine.at(tick, self._flush_unschedulable)
+
+    def _rearm(self, timer: Any, tick: float, callback: Any) -> Any:
+        if timer is not None and not timer.cancelled and timer.time <= tick:
+            return timer
+        if timer is not None:
+            timer.cancel()
+        return self.engine.at(tick, callback)
 
     def _flush_backoff(self) -> None:
+        self._backoff_timer = None
         self.queue.flush_backoff_completed()
         self._kick()
-        self.engine.schedule(FLUSH_BACKOFF_PERIOD, self._flush_backoff)
 
     def _flush_unschedulable(self) -> None:
+        self._leftover_timer = None
         self.queue.flush_unschedulable_leftover()
         self._kick()
-        self.engine.schedule(FLUSH_UNSCHEDULABLE_PERIOD, self._flush_unschedulable)
 
     def _kick(self) -> None:
+        self._arm()
         if not self._busy:
             self._busy = True
             self.engine.schedule(0.0, self._schedule_one)
@@ -196,6 +233,7 @@ class SchedulerProcess:
             qpi.unschedulable_plugins = unschedulable
             qpi.pending_plugins = pending
             self.queue.add_unschedulable_if_not_present(qpi, self.queue.scheduling_cycle())
+        self._arm()
         self.engine.schedule(0.0, self._schedule_one)
 
     def _bind(self, qpi: Any, node: str) -> bool:

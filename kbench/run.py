@@ -1,0 +1,234 @@
+"""`kbench run`: replay a policy's cluster and workload through the simulated control plane and
+write the results folder (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from kbench import __version__
+from kbench.api.qos import qos_class
+from kbench.config.policy import Policy, load_policy
+from kbench.config.scheduler_config import default_profile, load_scheduler_config
+from kbench.etcd import Store
+from kbench.metrics.schema import TABLES
+from kbench.metrics.writer import write_results
+from kbench.sim.apiserver import APIServer
+from kbench.sim.engine import Engine
+from kbench.sim.kubelet import Kubelets
+from kbench.sim.scheduler import CycleCost, SchedulerProcess
+from kbench.sim.workload import GPU, GPU_MILLI, nodes_from_table, pods_from_table
+from kbench.traces import load_nodes, load_pods
+
+
+def _source(name: str, base: Path) -> str:
+    """A trace name as given, or a path relative to the policy file when that file exists."""
+    if ":" in name and not Path(name).exists():
+        return name
+    p = Path(name)
+    return str(p if p.is_absolute() or p.exists() else base / p)
+
+
+@dataclass
+class Recorder:
+    """Samples the cluster every ``interval`` simulated seconds for timeseries and node peaks."""
+
+    sched: SchedulerProcess
+    interval: float
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    peak: np.ndarray | None = None
+
+    def start(self) -> None:
+        self.sched.engine.schedule(0.0, self._sample)
+
+    def sample_now(self) -> None:
+        c = self.sched.cluster
+        n = c.n_nodes
+        req, alloc = c.requested[:n], c.alloc[:n]
+        peak = req[:, :2].copy()
+        self.peak = peak if self.peak is None or len(self.peak) != n else np.maximum(self.peak, peak)
+        lengths = self.sched.queue.lengths()
+
+        def ratio(name: str) -> float | None:
+            col = c.resources.get(name)
+            if col < 0 or alloc[:, col].sum() == 0:
+                return None
+            return float(req[:, col].sum() / alloc[:, col].sum())
+
+        self.rows.append({
+            "time": self.sched.engine.now,
+            "pending": int(lengths.active + lengths.backoff + lengths.unschedulable + lengths.in_flight),
+            "running": len(c.pods),
+            "alloc_cpu": ratio("cpu") or 0.0,
+            "alloc_memory": ratio("memory") or 0.0,
+            "alloc_gpu": ratio(GPU_MILLI),
+            "gpu_frag_ratio": None,
+            "etcd_revision": self.sched.api.store.revision,
+            "etcd_keys": self.sched.api.store.key_count,
+        })
+
+    def _sample(self) -> None:
+        self.sample_now()
+        self.sched.engine.schedule(self.interval, self._sample)
+
+
+@dataclass
+class RunResult:
+    out: Path
+    run: dict[str, Any]
+
+
+def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None = None,
+               until: float | None = None, progress: Any = None) -> RunResult:
+    """Simulate the policy at ``path`` and write its results folder; returns where and run.json."""
+    policy = load_policy(path)
+    base = Path(path).parent
+    seed = policy.seed if seed is None else seed
+    until = until if until is not None else policy.simulation.until
+    sched_cfg = policy.scheduler
+    profile = (load_scheduler_config(_source(sched_cfg.config, base), sched_cfg.profile)
+               if sched_cfg.config else default_profile())
+    nodes = nodes_from_table(load_nodes(_source(policy.cluster.nodes, base)))
+    pod_table = load_pods(_source(policy.workload.pods, base))
+    if policy.workload.limit is not None:
+        pod_table = pod_table.slice(0, policy.workload.limit)
+    arrivals = pods_from_table(pod_table, policy.workload.time_scale)
+
+    compile_start = time.perf_counter()
+    _warm_up(profile)
+    compile_seconds = time.perf_counter() - compile_start
+
+    wall_start = time.perf_counter()
+    engine = Engine(np.random.default_rng(seed))
+    api = APIServer(Store(), engine)
+    sim = policy.simulation
+    sched = SchedulerProcess(api, profile, cost=CycleCost(sched_cfg.cycle_cost.fixed, sched_cfg.cycle_cost.per_node),
+                             watch_delay=sim.watch_delay)
+    kubelets = Kubelets(api, image_pull_seconds=sim.image_pull_seconds, watch_delay=sim.watch_delay)
+    for node in nodes:
+        api.create(node)
+    sched.start()
+    kubelets.start()
+    recorder = Recorder(sched, sim.sample_interval)
+    recorder.start()
+    created: dict[str, float] = {}
+
+    def arrive(pod: Any) -> None:
+        p = api.create(pod)
+        created[p.metadata.uid] = engine.now
+
+    for t, pod in arrivals:
+        engine.at(t, arrive, pod)
+    last_arrival = max((t for t, _ in arrivals), default=0.0)
+    _drive(engine, kubelets, last_arrival, until, sim.sample_interval, progress)
+    recorder.sample_now()
+    wall = time.perf_counter() - wall_start
+
+    tables, counts = _tables(policy, api, sched, kubelets, recorder, created)
+    run = {
+        "policy": {"name": policy.name, "path": str(path)},
+        "seed": seed,
+        "kbench_version": __version__,
+        "wall_seconds": round(wall, 3),
+        "compile_seconds": round(compile_seconds, 3),
+        "sim_seconds": engine.now,
+        "events": engine.processed,
+        **counts,
+    }
+    target = Path(out) if out is not None else Path("results") / f"{policy.name}-s{seed}"
+    write_results(target, run, tables, overwrite=True)
+    return RunResult(target, run)
+
+
+def _warm_up(profile: Any) -> None:
+    """Load (or compile) every kernel of the profile on a two-node cluster, so the run's wall time
+    excludes JIT compilation (reported apart as compile_seconds)."""
+    from kbench.api.objects import Node, Pod
+    from kbench.cluster.state import ClusterState
+    from kbench.scheduler.cycle import Framework
+    from kbench.scheduler.framework import PodInfo
+
+    c = ClusterState()
+    for name in ("a", "b"):
+        c.add_node(Node.model_validate({"metadata": {"name": name}, "status": {"allocatable": {"cpu": "1", "pods": "2"}}}))
+    pod = Pod.model_validate({"metadata": {"name": "w"}, "spec": {"containers": [{"name": "c", "resources": {"requests": {"cpu": "1m"}}}]}})
+    Framework(profile).schedule(c, PodInfo(pod), all_nodes=True, score_single=True)
+
+
+def _drive(engine: Engine, kubelets: Kubelets, last_arrival: float, until: float | None, step: float,
+           progress: Any) -> None:
+    """Run until ``until``; without it, until every pod has arrived and none is running towards an
+    end (pods still pending then would wait forever: nothing more will free resources)."""
+    horizon = until if until is not None else last_arrival
+    t = engine.now
+    while True:
+        t = min(t + step, until) if until is not None else t + step
+        engine.run(until=t)
+        if progress is not None:
+            progress(engine.now, horizon)
+        if until is not None and t >= until:
+            return
+        if until is None and engine.now >= last_arrival and kubelets.running_with_end == 0:
+            return
+
+
+def _tables(policy: Policy, api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Recorder,
+            created: dict[str, float]) -> tuple[dict[str, pa.Table], dict[str, int]]:
+    pods, _ = api.list("Pod")
+    scheduled_at: dict[str, float] = {}
+    attempts: dict[str, int] = {}
+    for a in sched.attempts:
+        attempts[a["pod_uid"]] = attempts.get(a["pod_uid"], 0) + 1
+    for e in sched.events:
+        if e["reason"] == "Scheduled":
+            scheduled_at.setdefault(e["object"], e["time"])
+    rows = []
+    for p in pods:
+        uid = p.metadata.uid
+        req = p.spec.containers[0].resources.requests
+        gpu = int(req[GPU].value()) if GPU in req else 0
+        demand = int(req[GPU_MILLI].value()) if GPU_MILLI in req else 0
+        affinity = p.spec.affinity.node_affinity if p.spec.affinity else None
+        models = (affinity.required_during_scheduling_ignored_during_execution.node_selector_terms[0]
+                  .match_expressions[0].values if affinity else [])
+        rows.append({
+            "uid": uid, "namespace": p.namespace, "name": p.metadata.name, "owner_kind": None, "owner_name": None,
+            "priority": p.spec.priority or 0, "qos_class": qos_class(p),
+            "cpu_milli": req["cpu"].milli_value(), "memory_bytes": req["memory"].value(),
+            "gpu": gpu, "gpu_milli": 0 if gpu else demand, "gpu_model": "|".join(models) or None,
+            "created_at": created.get(uid, 0.0), "scheduled_at": scheduled_at.get(p.key),
+            "started_at": kubelets.started.get(uid), "finished_at": kubelets.finished.get(uid), "deleted_at": None,
+            "node": p.spec.node_name or None, "attempts": attempts.get(uid, 0), "preemptions": 0,
+            "phase": p.status.get("phase", "Pending"),
+        })
+    c = sched.cluster
+    n = c.n_nodes
+    gpu_col = c.resources.get(GPU)
+    peak = rec.peak if rec.peak is not None else np.zeros((n, 2), np.int64)
+    node_rows = [{
+        "name": c.node_names[i], "cpu_milli": int(c.alloc[i, 0]), "memory_bytes": int(c.alloc[i, 1]),
+        "gpu": int(c.alloc[i, gpu_col]) if gpu_col >= 0 else 0,
+        "gpu_model": c.node_label_dicts[i].get("kbench.io/gpu-model"),
+        "peak_cpu_milli": int(peak[i, 0]), "peak_memory_bytes": int(peak[i, 1]),
+        "final_cpu_milli": int(c.requested[i, 0]), "final_memory_bytes": int(c.requested[i, 1]),
+    } for i in range(n)]
+    tables = {
+        "pods": pa.Table.from_pylist(rows, TABLES["pods"]),
+        "attempts": pa.Table.from_pylist(sched.attempts, TABLES["attempts"]),
+        "timeseries": pa.Table.from_pylist(rec.rows, TABLES["timeseries"]),
+        "events": pa.Table.from_pylist(sched.events, TABLES["events"]),
+        "nodes": pa.Table.from_pylist(node_rows, TABLES["nodes"]),
+    }
+    phases = [r["phase"] for r in rows]
+    counts = {
+        "pods_total": len(rows),
+        "pods_scheduled": sum(1 for r in rows if r["node"]),
+        "pods_failed": phases.count("Failed"),
+        "pods_pending_at_end": sum(1 for r in rows if not r["node"]),
+    }
+    return tables, counts

@@ -1,0 +1,66 @@
+"""Turn trace tables into the Kubernetes objects the simulation creates, and schedule their arrival.
+
+GPUs until the device model (issue 5): a node advertises ``nvidia.com/gpu`` (its GPU count) and
+``alibabacloud.com/gpu-milli`` (1000 per GPU), as the trace's own Node YAML does; a pod asks for
+``nvidia.com/gpu: k`` when it wants k whole GPUs, and for ``alibabacloud.com/gpu-milli`` equal to
+its total GPU demand (k x 1000, or its share of one GPU). The default scheduler treats both as
+plain extended resources, so a share can be counted against the sum of a node's free GPU
+fractions; per-device placement comes with the GPU device model. A GPU model constraint becomes
+a required node affinity on the label ``kbench.io/gpu-model``.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from kbench.api.objects import Node, Pod
+from kbench.sim.kubelet import DURATION_ANNOTATION
+
+GPU = "nvidia.com/gpu"
+GPU_MILLI = "alibabacloud.com/gpu-milli"
+GPU_MODEL_LABEL = "kbench.io/gpu-model"
+
+
+def nodes_from_table(table: pa.Table) -> list[Node]:
+    """Node objects from a node table (kbench.traces.schema.NODE_SCHEMA)."""
+    out = []
+    for r in table.to_pylist():
+        alloc = {"cpu": f"{r['cpu_milli']}m", "memory": str(r["memory_bytes"]), "pods": str(r["pods"])}
+        labels = {"kubernetes.io/hostname": r["name"]}
+        if r["gpu"]:
+            alloc[GPU] = str(r["gpu"])
+            alloc[GPU_MILLI] = str(r["gpu_milli"])
+        if r["gpu_model"]:
+            labels[GPU_MODEL_LABEL] = r["gpu_model"]
+        out.append(Node.model_validate({"metadata": {"name": r["name"], "labels": labels},
+                                        "status": {"capacity": alloc, "allocatable": alloc}}))
+    return out
+
+
+def pods_from_table(table: pa.Table, time_scale: float = 1.0) -> list[tuple[float, Pod]]:
+    """(arrival time, Pod) for each row of a pod table (kbench.traces.schema.POD_SCHEMA).
+
+    A pod runs from its start for (deleted_at - scheduled_at) of the trace (from created_at when it
+    was never scheduled there); a pod without a deletion time runs until the end.
+    """
+    out = []
+    for r in table.to_pylist():
+        requests = {"cpu": f"{r['cpu_milli']}m", "memory": str(r["memory_bytes"])}
+        demand = r["gpu"] * 1000 + r["gpu_milli"]
+        if r["gpu"]:
+            requests[GPU] = str(r["gpu"])
+        if demand:
+            requests[GPU_MILLI] = str(demand)
+        spec: dict = {"containers": [{"name": "main", "image": "trace-task", "resources": {"requests": requests}}]}
+        if r["gpu_models"]:
+            spec["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": GPU_MODEL_LABEL, "operator": "In", "values": list(r["gpu_models"])}]}]}}}
+        annotations = {}
+        created = r["created_at"] or 0.0
+        if r.get("deleted_at") is not None:
+            began = r["scheduled_at"] if r.get("scheduled_at") is not None else created
+            annotations[DURATION_ANNOTATION] = repr(max(r["deleted_at"] - began, 0.0) * time_scale)
+        pod = Pod.model_validate({"metadata": {"name": r["name"], "namespace": r["namespace"],
+                                               "annotations": annotations}, "spec": spec})
+        out.append((created * time_scale, pod))
+    return out

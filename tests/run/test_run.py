@@ -1,0 +1,84 @@
+"""`kbench run` end to end on a slice of the bundled trace: results folder, determinism, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from kbench.metrics.schema import RUN_JSON_REQUIRED, TABLES
+from kbench.run import run_policy
+
+POLICY = """name: slice
+seed: 7
+cluster:
+  nodes: alibaba-gpu-v2023:gpu
+workload:
+  pods: alibaba-gpu-v2023:default
+  limit: {limit}
+simulation:
+  sample_interval: 86400
+"""
+
+
+def policy(tmp_path: Path, limit: int = 300, extra: str = "") -> Path:
+    p = tmp_path / "policy.yaml"
+    p.write_text(POLICY.format(limit=limit) + extra)
+    return p
+
+
+def test_writes_every_table_and_run_json(tmp_path: Path) -> None:
+    res = run_policy(policy(tmp_path), out=tmp_path / "out")
+    files = sorted(p.name for p in res.out.iterdir())
+    assert files == sorted([f"{t}.parquet" for t in TABLES] + ["run.json"])
+    run = json.loads((res.out / "run.json").read_text())
+    assert all(k in run for k in RUN_JSON_REQUIRED)
+    pods = pq.read_table(res.out / "pods.parquet")
+    assert pods.num_rows == 300 == run["pods_total"]
+    assert run["pods_scheduled"] + run["pods_pending_at_end"] == 300
+    assert pq.read_table(res.out / "attempts.parquet").num_rows >= run["pods_scheduled"]
+
+
+def test_same_seed_same_bytes(tmp_path: Path) -> None:
+    a = run_policy(policy(tmp_path, 200), out=tmp_path / "a").out
+    b = run_policy(policy(tmp_path, 200), out=tmp_path / "b").out
+    for t in TABLES:
+        assert (a / f"{t}.parquet").read_bytes() == (b / f"{t}.parquet").read_bytes(), t
+
+
+def test_scheduled_pods_never_exceed_allocatable(tmp_path: Path) -> None:
+    res = run_policy(policy(tmp_path, 500), out=tmp_path / "out")
+    nodes = pq.read_table(res.out / "nodes.parquet").to_pylist()
+    assert all(n["peak_cpu_milli"] <= n["cpu_milli"] and n["peak_memory_bytes"] <= n["memory_bytes"] for n in nodes)
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        ("colour: blue\n", "policy.yaml: colour: unknown field"),
+        ("simulation:\n  sample_interval: -1\n", "policy.yaml: simulation.sample_interval:"),
+    ],
+)
+def test_bad_policy_is_one_line_and_leaves_no_results(tmp_path: Path, extra: str, fragment: str) -> None:
+    text = POLICY.format(limit=10).replace("simulation:\n  sample_interval: 86400\n", "") + extra
+    (tmp_path / "policy.yaml").write_text(text)
+    out = tmp_path / "out"
+    res = subprocess.run([sys.executable, "-m", "kbench.cli", "run", str(tmp_path / "policy.yaml"), "--out", str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], res.stderr
+    assert not out.exists()
+
+
+def test_missing_trace_file(tmp_path: Path) -> None:
+    p = policy(tmp_path).read_text().replace("alibaba-gpu-v2023:default", "nope.csv")
+    (tmp_path / "policy.yaml").write_text(p)
+    res = subprocess.run([sys.executable, "-m", "kbench.cli", "run", str(tmp_path / "policy.yaml"), "--out", str(tmp_path / "o")],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 2 and "nope.csv" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
