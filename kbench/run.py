@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from kbench import __version__
+from kbench.api.objects import Pod
 from kbench.api.qos import qos_class
 from kbench.config.policy import Policy, load_policy
 from kbench.config.scheduler_config import default_profile, load_scheduler_config
@@ -22,7 +23,7 @@ from kbench.sim.apiserver import APIServer
 from kbench.sim.engine import Engine
 from kbench.sim.kubelet import Kubelets
 from kbench.sim.scheduler import CycleCost, SchedulerProcess
-from kbench.sim.workload import GPU, GPU_MILLI, nodes_from_table, pods_from_table
+from kbench.sim.workload import GPU, GPU_MILLI, gpu_models, nodes_from_table, pods_from_table
 from kbench.traces import load_nodes, load_pods
 
 
@@ -118,9 +119,10 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
     recorder.start()
     created: dict[str, float] = {}
 
-    def arrive(pod: Any) -> None:
+    def arrive(pod: Pod) -> None:
         p = api.create(pod)
-        created[p.metadata.uid] = engine.now
+        assert isinstance(p, Pod)
+        created[p.metadata.uid or p.key] = engine.now
 
     for t, pod in arrivals:
         engine.at(t, arrive, pod)
@@ -179,7 +181,7 @@ def _drive(engine: Engine, kubelets: Kubelets, last_arrival: float, until: float
 
 def _tables(policy: Policy, api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Recorder,
             created: dict[str, float]) -> tuple[dict[str, pa.Table], dict[str, int]]:
-    pods, _ = api.list("Pod")
+    pods = [p for p in api.list("Pod")[0] if isinstance(p, Pod)]
     scheduled_at: dict[str, float] = {}
     attempts: dict[str, int] = {}
     for a in sched.attempts:
@@ -189,13 +191,11 @@ def _tables(policy: Policy, api: APIServer, sched: SchedulerProcess, kubelets: K
             scheduled_at.setdefault(e["object"], e["time"])
     rows = []
     for p in pods:
-        uid = p.metadata.uid
+        uid = p.metadata.uid or p.key
         req = p.spec.containers[0].resources.requests
         gpu = int(req[GPU].value()) if GPU in req else 0
         demand = int(req[GPU_MILLI].value()) if GPU_MILLI in req else 0
-        affinity = p.spec.affinity.node_affinity if p.spec.affinity else None
-        models = (affinity.required_during_scheduling_ignored_during_execution.node_selector_terms[0]
-                  .match_expressions[0].values if affinity else [])
+        models = gpu_models(p)
         rows.append({
             "uid": uid, "namespace": p.namespace, "name": p.metadata.name, "owner_kind": None, "owner_name": None,
             "priority": p.spec.priority or 0, "qos_class": qos_class(p),

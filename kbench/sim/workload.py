@@ -64,3 +64,14 @@ def pods_from_table(table: pa.Table, time_scale: float = 1.0) -> list[tuple[floa
                                                "annotations": annotations}, "spec": spec})
         out.append((created * time_scale, pod))
     return out
+
+
+def gpu_models(pod: Pod) -> list[str]:
+    """The GPU models a pod's required node affinity allows (``kbench.io/gpu-model In ...``), or []."""
+    na = pod.spec.affinity.node_affinity if pod.spec.affinity else None
+    required = na.required_during_scheduling_ignored_during_execution if na else None
+    for term in required.node_selector_terms if required else []:
+        for e in term.match_expressions:
+            if e.key == GPU_MODEL_LABEL and e.operator == "In":
+                return list(e.values)
+    return []
