@@ -61,7 +61,8 @@ def explain(cluster_path: str, pod_path: str, config_path: str | None, profile: 
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Results folder (default: results/<policy name>-s<seed>).")
 @click.option("--until", type=float, default=None, help="Stop at this simulated time, in seconds.")
-def run(policy: str, seed: int | None, out: str | None, until: float | None) -> None:
+@click.option("--check", is_flag=True, help="Verify the cluster's invariants after every batch of events.")
+def run(policy: str, seed: int | None, out: str | None, until: float | None, check: bool) -> None:
     """Replay POLICY's cluster and workload and write the results tables."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -76,7 +77,7 @@ def run(policy: str, seed: int | None, out: str | None, until: float | None) -> 
             bar.update(task, completed=min(now / horizon, 1.0) if horizon else 1.0, now=f"t={now:,.0f}s")
 
         try:
-            result = run_policy(policy, seed=seed, out=out, until=until, progress=progress)
+            result = run_policy(policy, seed=seed, out=out, until=until, progress=progress, check=check)
         except KbenchError as e:
             _fail(e)
             return

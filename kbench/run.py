@@ -21,6 +21,7 @@ from kbench.metrics.schema import TABLES
 from kbench.metrics.writer import write_results
 from kbench.sim.apiserver import APIServer
 from kbench.sim.engine import Engine
+from kbench.sim.invariants import InvariantChecker
 from kbench.sim.kubelet import Kubelets
 from kbench.sim.scheduler import CycleCost, SchedulerProcess
 from kbench.sim.workload import GPU, GPU_MILLI, gpu_models, nodes_from_table, pods_from_table
@@ -85,8 +86,9 @@ class RunResult:
 
 
 def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None = None,
-               until: float | None = None, progress: Any = None) -> RunResult:
-    """Simulate the policy at ``path`` and write its results folder; returns where and run.json."""
+               until: float | None = None, progress: Any = None, check: bool = False) -> RunResult:
+    """Simulate the policy at ``path`` and write its results folder; returns where and run.json.
+    With ``check``, the invariants are verified after every batch of events (same-time events)."""
     policy = load_policy(path)
     base = Path(path).parent
     seed = policy.seed if seed is None else seed
@@ -113,6 +115,7 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
     kubelets = Kubelets(api, image_pull_seconds=sim.image_pull_seconds, watch_delay=sim.watch_delay)
     for node in nodes:
         api.create(node)
+    api.start_compactor()
     sched.start()
     kubelets.start()
     recorder = Recorder(sched, sim.sample_interval)
@@ -127,7 +130,10 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
     for t, pod in arrivals:
         engine.at(t, arrive, pod)
     last_arrival = max((t for t, _ in arrivals), default=0.0)
-    _drive(engine, kubelets, last_arrival, until, sim.sample_interval, progress)
+    checker = InvariantChecker(sched, created) if check else None
+    _drive(engine, kubelets, last_arrival, until, sim.sample_interval, progress, checker)
+    if checker is not None:
+        checker.check()
     recorder.sample_now()
     wall = time.perf_counter() - wall_start
 
@@ -163,14 +169,20 @@ def _warm_up(profile: Any) -> None:
 
 
 def _drive(engine: Engine, kubelets: Kubelets, last_arrival: float, until: float | None, step: float,
-           progress: Any) -> None:
+           progress: Any, checker: InvariantChecker | None) -> None:
     """Run until ``until``; without it, until every pod has arrived and none is running towards an
     end (pods still pending then would wait forever: nothing more will free resources)."""
     horizon = until if until is not None else last_arrival
     t = engine.now
     while True:
         t = min(t + step, until) if until is not None else t + step
-        engine.run(until=t)
+        if checker is None:
+            engine.run(until=t)
+        else:
+            while engine.peek() <= t:
+                engine.run(until=engine.peek())
+                checker.check()
+            engine.run(until=t)
         if progress is not None:
             progress(engine.now, horizon)
         if until is not None and t >= until:

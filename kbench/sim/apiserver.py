@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from kbench.errors import APIError
-from kbench.etcd import Compare, Op, Store, prefix_range_end
+from kbench.etcd import Compare, Op, RangeResult, Store, prefix_range_end
 from kbench.sim.engine import Engine
 
 RESOURCES: dict[str, tuple[str, bool]] = {
@@ -32,6 +32,7 @@ RESOURCES: dict[str, tuple[str, bool]] = {
 """Kind -> (registry resource path, namespaced), as kube-apiserver's storage uses them."""
 
 Admission = Callable[[BaseModel], BaseModel]
+COMPACT_REV_KEY = b"compact_rev_key"
 
 
 def registry_prefix(kind: str, namespace: str | None = None) -> bytes:
@@ -78,6 +79,32 @@ class APIServer:
         self.write_times: dict[int, float] = {}
         """Simulated time of each etcd revision this server wrote (watch delay is measured from it)."""
         self._on_write: list[Callable[[int], None]] = []
+
+    def start_compactor(self, interval: float = 300.0) -> None:
+        """Compact etcd every ``interval`` simulated seconds as kube-apiserver's compactor does
+        (storage/etcd3/compact.go): each tick CASes ``compact_rev_key`` on its version (a write,
+        so one revision), then compacts to the revision the previous tick observed; the first tick
+        only records it ("we don't compact on bootstrap")."""
+        state = {"time": 0, "rev": 0}
+
+        def tick() -> None:
+            r = self.store.txn(
+                [Compare(COMPACT_REV_KEY, "version", "=", state["time"])],
+                [Op.put(COMPACT_REV_KEY, str(state["rev"]).encode())],
+                [Op.get(COMPACT_REV_KEY)],
+            )
+            if r.succeeded:
+                if state["rev"] != 0:
+                    self.store.compact(state["rev"])
+                state["time"] += 1
+            else:
+                got = r.responses[0]
+                assert isinstance(got, RangeResult)
+                state["time"] = got.kvs[0].version
+            state["rev"] = r.revision
+            self.engine.schedule(interval, tick)
+
+        self.engine.schedule(interval, tick)
 
     def on_write(self, callback: Callable[[int], None]) -> None:
         """Call ``callback(revision)`` after every write (informers use it to schedule delivery)."""

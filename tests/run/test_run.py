@@ -32,7 +32,7 @@ def policy(tmp_path: Path, limit: int = 300, extra: str = "") -> Path:
 
 
 def test_writes_every_table_and_run_json(tmp_path: Path) -> None:
-    res = run_policy(policy(tmp_path), out=tmp_path / "out")
+    res = run_policy(policy(tmp_path), out=tmp_path / "out", check=True)
     files = sorted(p.name for p in res.out.iterdir())
     assert files == sorted([f"{t}.parquet" for t in TABLES] + ["run.json"])
     run = json.loads((res.out / "run.json").read_text())
@@ -51,7 +51,7 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
 
 
 def test_scheduled_pods_never_exceed_allocatable(tmp_path: Path) -> None:
-    res = run_policy(policy(tmp_path, 500), out=tmp_path / "out")
+    res = run_policy(policy(tmp_path, 500), out=tmp_path / "out", check=True)
     nodes = pq.read_table(res.out / "nodes.parquet").to_pylist()
     assert all(n["peak_cpu_milli"] <= n["cpu_milli"] and n["peak_memory_bytes"] <= n["memory_bytes"] for n in nodes)
 
@@ -82,3 +82,28 @@ def test_missing_trace_file(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=300)
     assert res.returncode == 2 and "nope.csv" in res.stderr and len(res.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_invariant_checker_catches_a_broken_state(tmp_path: Path) -> None:
+    """The checker can fail: an over-committed node is reported."""
+    import numpy as np
+
+    from kbench.api.objects import Node
+    from kbench.config.scheduler_config import default_profile
+    from kbench.errors import InvariantError
+    from kbench.etcd import Store
+    from kbench.sim.apiserver import APIServer
+    from kbench.sim.engine import Engine
+    from kbench.sim.invariants import InvariantChecker
+    from kbench.sim.scheduler import SchedulerProcess
+
+    api = APIServer(Store(), Engine(np.random.default_rng(0)))
+    sched = SchedulerProcess(api, default_profile())
+    api.create(Node.model_validate({"metadata": {"name": "n"}, "status": {"allocatable": {"cpu": "1", "pods": "1"}}}))
+    sched.start()
+    api.engine.run(until=1.0)
+    checker = InvariantChecker(sched, {})
+    checker.check()
+    sched.cluster.requested[0, 0] = 5000
+    with pytest.raises(InvariantError, match="node n has cpu requested 5000 > allocatable 1000"):
+        checker.check()

@@ -112,3 +112,17 @@ def test_informer_delivery_delay() -> None:
     eng.at(1.2, lambda: api.create(pod("b")))
     eng.run()
     assert times == [(1.5, "a"), (1.7, "b")]
+
+
+def test_compactor_compacts_to_the_previous_ticks_revision() -> None:
+    eng, api = setup()
+    api.start_compactor(300.0)
+    api.create(pod("a"))  # revision 2
+    eng.run(until=300.0)
+    # first tick: CAS on compact_rev_key (revision 3), no compaction on bootstrap
+    assert api.store.revision == 3 and api.store.compact_revision == -1
+    eng.at(400.0, lambda: api.create(pod("b")))  # revision 4
+    eng.run(until=600.0)
+    # second tick: writes revision 5, compacts to 3 (what the first tick saw)
+    assert api.store.revision == 5 and api.store.compact_revision == 3
+    assert [p.metadata.name for p in api.list("Pod")[0]] == ["a", "b"]
