@@ -508,10 +508,17 @@ class Store:
             backend = self._backend
             for r in dropped:
                 del backend[r]
-            gone = set(dropped)
             log = self._log
-            cut = bisect_left(log, Revision(revision + 1, 0))
-            self._log = [r for r in log[:cut] if r not in gone] + log[cut:]
+            if len(dropped) * 64 < len(log):
+                # few revisions dropped (the usual periodic compaction): remove each in place
+                for r in sorted(dropped, reverse=True):
+                    i = bisect_left(log, r)
+                    if i < len(log) and log[i] == r:
+                        del log[i]
+            else:
+                gone = set(dropped)
+                cut = bisect_left(log, Revision(revision + 1, 0))
+                self._log = [r for r in log[:cut] if r not in gone] + log[cut:]
         return self._current_rev
 
     def watch(self, key: Any, range_end: Any = None, start_revision: int = 0, prev_kv: bool = False) -> Watch:

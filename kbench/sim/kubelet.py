@@ -19,7 +19,7 @@ from kbench.api.resources import image_names
 from kbench.cluster.state import TERMINATED_PHASES
 from kbench.errors import APIError
 from kbench.scheduler.plugins.image_locality import normalized_image_name
-from kbench.sim.apiserver import APIServer
+from kbench.sim.apiserver import APIServer, registry_key
 from kbench.sim.informers import Informer
 
 DURATION_ANNOTATION = "kbench.io/duration-seconds"
@@ -52,10 +52,8 @@ class Kubelets:
         self.pods.start()
 
     def _node(self, name: str) -> Node | None:
-        for node in self.nodes.cache.values():
-            if node.metadata.name == name:  # type: ignore[attr-defined]
-                return node  # type: ignore[return-value]
-        return None
+        node = self.nodes.get(registry_key("Node", None, name))
+        return node if isinstance(node, Node) else None
 
     def pull_seconds(self, pod: Pod, node: Node | None) -> float:
         """image_pull_seconds for each of the pod's images the node does not list."""
