@@ -107,3 +107,19 @@ def test_invariant_checker_catches_a_broken_state(tmp_path: Path) -> None:
     sched.cluster.requested[0, 0] = 5000
     with pytest.raises(InvariantError, match="node n has cpu requested 5000 > allocatable 1000"):
         checker.check()
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (Path(__file__).parents[2] / "policies").glob("*.yaml")
+                                        if not p.stem.endswith("-scheduler")))
+def test_bundled_policies_run_scaled_down(tmp_path: Path, name: str) -> None:
+    import yaml
+
+    src = Path(__file__).parents[2] / "policies" / f"{name}.yaml"
+    doc = yaml.safe_load(src.read_text())
+    doc["workload"]["limit"] = 150
+    if doc.get("scheduler", {}).get("config"):
+        doc["scheduler"]["config"] = str(src.parent / doc["scheduler"]["config"])
+    p = tmp_path / f"{name}.yaml"
+    p.write_text(yaml.safe_dump(doc))
+    res = run_policy(p, out=tmp_path / "out", check=True)
+    assert res.run["pods_total"] == 150 and res.run["policy"]["name"] == doc["name"]
