@@ -14,7 +14,7 @@ import pyarrow as pa
 from kbench import __version__
 from kbench.api.objects import Pod
 from kbench.api.qos import qos_class
-from kbench.config.policy import Policy, load_policy
+from kbench.config.policy import Policy, SyntheticNodeSource, SyntheticPodSource, load_policy
 from kbench.config.scheduler_config import default_profile, load_scheduler_config
 from kbench.etcd import Store
 from kbench.metrics.schema import TABLES
@@ -26,6 +26,7 @@ from kbench.sim.kubelet import Kubelets
 from kbench.sim.scheduler import CycleCost, SchedulerProcess
 from kbench.sim.workload import GPU, GPU_MILLI, gpu_models, nodes_from_table, pods_from_table
 from kbench.traces import load_nodes, load_pods
+from kbench.traces.synthetic import generate_nodes, generate_pods
 
 
 def _source(name: str, base: Path) -> str:
@@ -96,8 +97,8 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
     sched_cfg = policy.scheduler
     profile = (load_scheduler_config(_source(sched_cfg.config, base), sched_cfg.profile)
                if sched_cfg.config else default_profile())
-    nodes = nodes_from_table(load_nodes(_source(policy.cluster.nodes, base)))
-    pod_table = load_pods(_source(policy.workload.pods, base))
+    nodes = nodes_from_table(_node_table(policy, base, seed))
+    pod_table = _pod_table(policy, base, seed)
     if policy.workload.limit is not None:
         pod_table = pod_table.slice(0, policy.workload.limit)
     arrivals = pods_from_table(pod_table, policy.workload.time_scale)
@@ -151,6 +152,22 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
     target = Path(out) if out is not None else Path("results") / f"{policy.name}-s{seed}"
     write_results(target, run, tables, overwrite=True)
     return RunResult(target, run)
+
+
+def _node_table(policy: Policy, base: Path, seed: int) -> pa.Table:
+    """The policy's node table: generated from ``[seed, 1]`` when synthetic, else read."""
+    src = policy.cluster.nodes
+    if isinstance(src, SyntheticNodeSource):
+        return generate_nodes(src.synthetic, np.random.default_rng([seed, 1]))
+    return load_nodes(_source(src, base))
+
+
+def _pod_table(policy: Policy, base: Path, seed: int) -> pa.Table:
+    """The policy's pod table: generated from ``[seed, 2]`` when synthetic, else read."""
+    src = policy.workload.pods
+    if isinstance(src, SyntheticPodSource):
+        return generate_pods(src.synthetic, np.random.default_rng([seed, 2]))
+    return load_pods(_source(src, base))
 
 
 def _warm_up(profile: Any) -> None:

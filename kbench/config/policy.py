@@ -7,24 +7,61 @@ Validated with pydantic; an error names the file and the YAML path, e.g.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from kbench.api.loader import read_yaml_documents
 from kbench.errors import ConfigError
-from kbench.validation import describe
+from kbench.traces.synthetic import SyntheticNodes, SyntheticPods
+from kbench.validation import describe, field_path
+
+# Union tags of the name-or-synthetic fields; they are dropped from error paths.
+_NAME, _SYNTHETIC = "<name>", "<synthetic>"
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class SyntheticNodeSource(_Strict):
+    synthetic: SyntheticNodes = Field(description="node pools (kbench.traces.synthetic)")
+
+
+class SyntheticPodSource(_Strict):
+    synthetic: SyntheticPods = Field(description="a generated workload (kbench.traces.synthetic)")
+
+
+def _source_kind(value: Any) -> str | None:
+    """Which member of a name-or-synthetic union ``value`` is meant for (None: neither)."""
+    if isinstance(value, str):
+        return _NAME
+    if isinstance(value, (dict, BaseModel)):
+        return _SYNTHETIC
+    return None
+
+
+_KIND_ERROR = {"custom_error_type": "source_kind",
+               "custom_error_message": "expected a list name, a file path or a {synthetic: ...} mapping"}
+
+NodeSource = Annotated[
+    Annotated[str, Tag(_NAME)] | Annotated[SyntheticNodeSource, Tag(_SYNTHETIC)],
+    Discriminator(_source_kind, **_KIND_ERROR),
+]
+PodSource = Annotated[
+    Annotated[str, Tag(_NAME)] | Annotated[SyntheticPodSource, Tag(_SYNTHETIC)],
+    Discriminator(_source_kind, **_KIND_ERROR),
+]
+
+
 class ClusterSpec(_Strict):
-    nodes: str = Field(description="a node list name (alibaba-gpu-v2023:gpu) or a node CSV path")
+    nodes: NodeSource = Field(description="a node list name (alibaba-gpu-v2023:gpu), a node CSV path, "
+                                          "or {synthetic: {pools: [...]}}")
 
 
 class WorkloadSpec(_Strict):
-    pods: str = Field(description="a pod list name (alibaba-gpu-v2023:default) or a pod CSV path")
+    pods: PodSource = Field(description="a pod list name (alibaba-gpu-v2023:default), a pod CSV path, "
+                                        "or {synthetic: {...}}")
     limit: int | None = Field(default=None, ge=1, description="replay only the first N pods")
     time_scale: float = Field(default=1.0, gt=0, description="multiply every trace time by this")
 
@@ -65,5 +102,7 @@ def load_policy(path: str | Path) -> Policy:
     try:
         return Policy.model_validate(docs[0])
     except ValidationError as e:
-        field, msg = describe(e)
+        _, msg = describe(e)
+        loc = tuple(p for p in e.errors()[0]["loc"] if p not in (_NAME, _SYNTHETIC))
+        field = field_path(loc)
         raise ConfigError(str(path), field, msg) from None

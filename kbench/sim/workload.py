@@ -7,6 +7,11 @@ its total GPU demand (k x 1000, or its share of one GPU). The default scheduler 
 plain extended resources, so a share can be counted against the sum of a node's free GPU
 fractions; per-device placement comes with the GPU device model. A GPU model constraint becomes
 a required node affinity on the label ``kbench.io/gpu-model``.
+
+Optional columns (the synthetic tables of :mod:`kbench.traces.synthetic`; trace tables lack
+them): a node ``zone`` becomes the label ``topology.kubernetes.io/zone``; a pod ``app`` becomes
+the label ``app``, and ``spread_topology_key``/``spread_max_skew``/``spread_when_unsatisfiable``
+a topology spread constraint whose label selector matches the pod's own ``app``.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ import pyarrow as pa
 
 from kbench.api.objects import Node, Pod
 from kbench.sim.kubelet import DURATION_ANNOTATION
+from kbench.traces.synthetic import ZONE_LABEL
 
 GPU = "nvidia.com/gpu"
 GPU_MILLI = "alibabacloud.com/gpu-milli"
 GPU_MODEL_LABEL = "kbench.io/gpu-model"
+APP_LABEL = "app"
 
 
 def nodes_from_table(table: pa.Table) -> list[Node]:
@@ -32,6 +39,8 @@ def nodes_from_table(table: pa.Table) -> list[Node]:
             alloc[GPU_MILLI] = str(r["gpu_milli"])
         if r["gpu_model"]:
             labels[GPU_MODEL_LABEL] = r["gpu_model"]
+        if r.get("zone"):
+            labels[ZONE_LABEL] = r["zone"]
         out.append(Node.model_validate({"metadata": {"name": r["name"], "labels": labels},
                                         "status": {"capacity": alloc, "allocatable": alloc}}))
     return out
@@ -55,13 +64,21 @@ def pods_from_table(table: pa.Table, time_scale: float = 1.0) -> list[tuple[floa
         if r["gpu_models"]:
             spec["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
                 {"matchExpressions": [{"key": GPU_MODEL_LABEL, "operator": "In", "values": list(r["gpu_models"])}]}]}}}
+        labels = {}
+        if r.get("app"):
+            labels[APP_LABEL] = r["app"]
+        if r.get("spread_topology_key"):
+            spec["topologySpreadConstraints"] = [{
+                "maxSkew": r["spread_max_skew"], "topologyKey": r["spread_topology_key"],
+                "whenUnsatisfiable": r["spread_when_unsatisfiable"],
+                "labelSelector": {"matchLabels": {APP_LABEL: r["app"]}} if r.get("app") else None}]
         annotations = {}
         created = r["created_at"] or 0.0
         if r.get("deleted_at") is not None:
             began = r["scheduled_at"] if r.get("scheduled_at") is not None else created
             annotations[DURATION_ANNOTATION] = repr(max(r["deleted_at"] - began, 0.0) * time_scale)
         pod = Pod.model_validate({"metadata": {"name": r["name"], "namespace": r["namespace"],
-                                               "annotations": annotations}, "spec": spec})
+                                               "labels": labels, "annotations": annotations}, "spec": spec})
         out.append((created * time_scale, pod))
     return out
 
