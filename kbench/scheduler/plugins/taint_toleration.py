@@ -6,12 +6,13 @@ Mirrors pkg/scheduler/framework/plugins/tainttoleration/taint_toleration.go.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
-from kbench.api.objects import Taint
+from kbench.api.objects import Taint, Toleration
 from kbench.api.selectors import tolerated
 from kbench.cluster.state import NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, ClusterState
 from kbench.scheduler.framework import SUCCESS, Code, CycleState, Plugin, PodInfo, Status, default_normalize
@@ -27,14 +28,32 @@ class _Tolerated:
     prefer: np.ndarray
 
 
+def tolerated_table(tolerations: Sequence[Toleration], cluster: ClusterState) -> np.ndarray:
+    """Per interned taint id: do ``tolerations`` tolerate it (v1helper.TolerationsTolerateTaint)."""
+    taints = [Taint(key=k, value=v, effect=e) for k, v, e in cluster.taints.values]  # type: ignore[arg-type]
+    return np.array([tolerated(tolerations, t) for t in taints], np.bool_)
+
+
 def _compile(pi: PodInfo, cluster: ClusterState) -> _Tolerated:
     tols = pi.pod.spec.tolerations
-    prefer_tols = [t for t in tols if t.effect in ("", "PreferNoSchedule")]
-    taints = [Taint(key=k, value=v, effect=e) for k, v, e in cluster.taints.values]  # type: ignore[arg-type]
     return _Tolerated(
-        any=np.array([tolerated(tols, t) for t in taints], np.bool_),
-        prefer=np.array([tolerated(prefer_tols, t) for t in taints], np.bool_),
+        any=tolerated_table(tols, cluster),
+        prefer=tolerated_table([t for t in tols if t.effect in ("", "PreferNoSchedule")], cluster),
     )
+
+
+@njit(cache=True, inline="always")
+def first_untolerated(row, taint_ids, taint_effect, ok):  # pragma: no cover
+    """The first NoSchedule/NoExecute taint id of node ``row`` not tolerated per ``ok``, or -1
+    (FindMatchingUntoleratedTaint with DoNotScheduleTaintsFilterFunc)."""
+    for j in range(taint_ids.shape[1]):
+        t = taint_ids[row, j]
+        if t < 0:
+            break
+        e = taint_effect[t]
+        if (e == NO_SCHEDULE or e == NO_EXECUTE) and not ok[t]:
+            return t
+    return -1
 
 
 @njit(cache=True)
@@ -42,16 +61,10 @@ def _filter(idx, failed_by, codes, me, taint_ids, taint_effect, ok):  # pragma: 
     for k in range(len(idx)):
         if failed_by[k] >= 0:
             continue
-        row = idx[k]
-        for j in range(taint_ids.shape[1]):
-            t = taint_ids[row, j]
-            if t < 0:
-                break
-            e = taint_effect[t]
-            if (e == NO_SCHEDULE or e == NO_EXECUTE) and not ok[t]:
-                failed_by[k] = me
-                codes[k] = t + 1
-                break
+        t = first_untolerated(idx[k], taint_ids, taint_effect, ok)
+        if t >= 0:
+            failed_by[k] = me
+            codes[k] = t + 1
 
 
 @njit(cache=True)

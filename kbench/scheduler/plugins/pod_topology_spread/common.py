@@ -17,11 +17,12 @@ from numba import njit
 from pydantic import ValidationError
 
 from kbench.api.label_validation import qualified_name_errors
-from kbench.api.objects import Pod, Taint, TopologySpreadConstraint
-from kbench.api.selectors import Selector, label_selector, tolerated
-from kbench.cluster.state import NO_EXECUTE, NO_SCHEDULE, ClusterState, PodRecord
+from kbench.api.objects import Pod, TopologySpreadConstraint
+from kbench.api.selectors import Selector, label_selector
+from kbench.cluster.state import ClusterState, PodRecord
 from kbench.errors import FieldError
 from kbench.scheduler.plugins.node_affinity import required_affinity
+from kbench.scheduler.plugins.taint_toleration import first_untolerated, tolerated_table
 from kbench.validation import describe
 
 NAME = "PodTopologySpread"
@@ -239,21 +240,7 @@ class Compiled:
 def _untolerated(n, taint_ids, taint_effect, ok, out):  # pragma: no cover
     """out[row] = the node has a NoSchedule/NoExecute taint the pod does not tolerate."""
     for row in range(n):
-        bad = False
-        for j in range(taint_ids.shape[1]):
-            t = taint_ids[row, j]
-            if t < 0:
-                break
-            e = taint_effect[t]
-            if (e == NO_SCHEDULE or e == NO_EXECUTE) and not ok[t]:
-                bad = True
-                break
-        out[row] = bad
-
-
-def _tolerated_taints(pod: Pod, cluster: ClusterState) -> np.ndarray:
-    taints = [Taint(key=k, value=v, effect=e) for k, v, e in cluster.taints.values]  # type: ignore[arg-type]
-    return np.array([tolerated(pod.spec.tolerations, t) for t in taints], np.bool_)
+        out[row] = first_untolerated(row, taint_ids, taint_effect, ok) >= 0
 
 
 def _has_required_affinity(pod: Pod) -> bool:
@@ -300,7 +287,7 @@ def compile_constraints(pod: Pod, constraints: tuple[Constraint, ...], cluster: 
         if c.node_taints_policy == HONOR:
             if taints_ok is None:
                 bad = np.empty(n, np.bool_)
-                _untolerated(n, cluster.taint_ids, cluster.taint_effect, _tolerated_taints(pod, cluster), bad)
+                _untolerated(n, cluster.taint_ids, cluster.taint_effect, tolerated_table(pod.spec.tolerations, cluster), bad)
                 taints_ok = ~bad
             included[i] &= taints_ok
     return Compiled(
