@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from kbench.api.label_validation import parse_int64
-from kbench.errors import FieldError
 
 _MAX_INT64 = (1 << 63) - 1
 _DECIMAL_SUFFIXES = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
@@ -128,11 +127,3 @@ def parse_quantity(raw: object) -> Quantity:
     if capped and amount > _MAX_INT64:
         amount = Fraction(_MAX_INT64)
     return Quantity(amount if positive else -amount, text)
-
-
-def quantity_field(raw: object, field: str) -> Quantity:
-    """Parse a quantity at a field path, raising a FieldError that names the field."""
-    try:
-        return parse_quantity(raw)
-    except QuantityError:
-        raise FieldError(field, f"invalid quantity '{raw}'") from None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-MAX_NODE_SCORE = 100
+from kbench.scheduler.framework import MAX_NODE_SCORE
 
 
 @njit(cache=True)

@@ -35,10 +35,6 @@ class CompiledTerms:
     missing_ok: np.ndarray
     weight: np.ndarray
 
-    @property
-    def n_terms(self) -> int:
-        return len(self.term_ptr) - 1
-
 
 def compile_terms(
     cluster: ClusterState, terms: Sequence[NodeTerm], weights: Sequence[int] | None = None
@@ -122,8 +118,3 @@ def weighted_matches(ct_term_ptr, ct_key, ct_tab_ptr, ct_tab, ct_missing, ct_wei
             if term_matches(ct_term_ptr, ct_key, ct_tab_ptr, ct_tab, ct_missing, label_val, idx[k], t):
                 s += ct_weight[t]
         out[k] += s
-
-
-def arrays(ct: CompiledTerms) -> tuple[np.ndarray, ...]:
-    """The term arrays in kernel argument order (without weights)."""
-    return ct.term_ptr, ct.key, ct.tab_ptr, ct.tab, ct.missing_ok

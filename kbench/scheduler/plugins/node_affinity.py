@@ -96,12 +96,12 @@ def _filter(idx, failed_by, codes, me, label_val,
         row = idx[k]
         if has_add and not any_term_matches(a0, a1, a2, a3, a4, label_val, row):
             failed_by[k] = me
-            codes[k] = 2
+            codes[k] = CODE_ENFORCED
         elif (has_sel and not any_term_matches(s0, s1, s2, s3, s4, label_val, row)) or (
             has_terms and not any_term_matches(t0, t1, t2, t3, t4, label_val, row)
         ):
             failed_by[k] = me
-            codes[k] = 1
+            codes[k] = CODE_POD
 
 
 def _pod_node_affinity(pod: Pod) -> NodeAffinitySpec | None:
