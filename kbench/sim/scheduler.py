@@ -53,8 +53,7 @@ class CycleCost:
         return self.fixed + self.per_node * nodes_evaluated
 
 
-def fit_error_message(fw: Framework, res: CycleResult, n_nodes: int, cluster: ClusterState,
-                      state: Any, pi: Any) -> str:
+def fit_error_message(fw: Framework, res: CycleResult, cluster: ClusterState, state: Any, pi: Any) -> str:
     """FitError.Error(): "0/N nodes are available: <count reason>, ...." with the histogram of
     rejection reasons sorted as strings (sortReasonsHistogram)."""
     counts: dict[str, int] = {}
@@ -67,7 +66,7 @@ def fit_error_message(fw: Framework, res: CycleResult, n_nodes: int, cluster: Cl
         for r in fw.status_of(state, pi, cluster, res, k).reasons:
             counts[r] = counts.get(r, 0) + 1
     reasons = sorted(f"{v} {k}" for k, v in counts.items())
-    return f"0/{n_nodes} nodes are available: " + ", ".join(reasons) + "."
+    return f"0/{cluster.n_nodes} nodes are available: " + ", ".join(reasons) + "."
 
 
 @dataclass
@@ -227,7 +226,7 @@ class SchedulerProcess:
         if node is not None and self._bind(qpi, node):
             self.queue.done(qpi.uid)
         elif node is None:
-            message = fit_error_message(self.framework, res, self.cluster.n_nodes, self.cluster, state, qpi.pod_info)
+            message = fit_error_message(self.framework, res, self.cluster, state, qpi.pod_info)
             self._event("Warning", "FailedScheduling", pod, message)
             unschedulable, pending = diagnosis_plugins(res)
             qpi.unschedulable_plugins = unschedulable
