@@ -10,31 +10,26 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+from pydantic import BaseModel
 
 from kbench import __version__
 from kbench.api.objects import Pod
 from kbench.api.qos import qos_class
-from kbench.config.policy import Policy, SyntheticNodeSource, SyntheticPodSource, load_policy
+from kbench.api.resources import int_requests, pod_requests
+from kbench.config.policy import load_policy
 from kbench.config.scheduler_config import default_profile, load_scheduler_config
+from kbench.errors import APIError
 from kbench.etcd import Store
 from kbench.metrics.schema import TABLES
 from kbench.metrics.writer import write_results
-from kbench.sim.apiserver import APIServer
+from kbench.sim.apiserver import APIServer, object_key
 from kbench.sim.engine import Engine
 from kbench.sim.invariants import InvariantChecker
 from kbench.sim.kubelet import Kubelets
+from kbench.sim.latency import CommitClock
 from kbench.sim.scheduler import CycleCost, SchedulerProcess
-from kbench.sim.workload import GPU, GPU_MILLI, gpu_models, nodes_from_table, pods_from_table
-from kbench.traces import load_nodes, load_pods
-from kbench.traces.synthetic import generate_nodes, generate_pods
-
-
-def _source(name: str, base: Path) -> str:
-    """A trace name as given, or a path relative to the policy file when that file exists."""
-    if ":" in name and not Path(name).exists():
-        return name
-    p = Path(name)
-    return str(p if p.is_absolute() or p.exists() else base / p)
+from kbench.sim.workload import GPU, GPU_MILLI, gpu_models
+from kbench.sources import cluster_arrivals, resolve, workload_arrivals
 
 
 @dataclass
@@ -95,13 +90,10 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
     seed = policy.seed if seed is None else seed
     until = until if until is not None else policy.simulation.until
     sched_cfg = policy.scheduler
-    profile = (load_scheduler_config(_source(sched_cfg.config, base), sched_cfg.profile)
+    profile = (load_scheduler_config(resolve(sched_cfg.config, base), sched_cfg.profile)
                if sched_cfg.config else default_profile())
-    nodes = nodes_from_table(_node_table(policy, base, seed))
-    pod_table = _pod_table(policy, base, seed)
-    if policy.workload.limit is not None:
-        pod_table = pod_table.slice(0, policy.workload.limit)
-    arrivals = pods_from_table(pod_table, policy.workload.time_scale)
+    cluster = cluster_arrivals(policy, base, seed)
+    workload = workload_arrivals(policy, base, seed)
 
     compile_start = time.perf_counter()
     _warm_up(profile)
@@ -109,36 +101,44 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
 
     wall_start = time.perf_counter()
     engine = Engine(np.random.default_rng(seed))
-    api = APIServer(Store(), engine)
     sim = policy.simulation
+    api = APIServer(Store(), engine, latency=CommitClock(sim.latency.write, np.random.default_rng([seed, 3])))
     sched = SchedulerProcess(api, profile, cost=CycleCost(sched_cfg.cycle_cost.fixed, sched_cfg.cycle_cost.per_node),
-                             watch_delay=sim.watch_delay)
-    kubelets = Kubelets(api, image_pull_seconds=sim.image_pull_seconds, watch_delay=sim.watch_delay)
-    for node in nodes:
-        api.create(node)
+                             watch_delay=sim.latency.watch)
+    kubelets = Kubelets(api, image_pull_seconds=sim.image_pull_seconds, watch_delay=sim.latency.watch)
+    created: dict[str, float] = {}
+
+    def committed(sent: float, obj: Any, result: Any) -> None:
+        if isinstance(result, APIError):
+            api.event("Warning", "FailedCreate", obj.kind, object_key(obj), f"create rejected: {result}")
+        elif isinstance(result, Pod):
+            created[result.metadata.uid or result.key] = sent
+
+    def arrive(obj: BaseModel) -> None:
+        sent = engine.now
+        api.submit(api.create, obj, on_done=lambda result: committed(sent, obj, result))
+
+    for t, obj in cluster:
+        if t == 0.0:
+            stored = api.create(obj)
+            if isinstance(stored, Pod):
+                created[stored.metadata.uid or stored.key] = 0.0
     api.start_compactor()
     sched.start()
     kubelets.start()
     recorder = Recorder(sched, sim.sample_interval)
     recorder.start()
-    created: dict[str, float] = {}
-
-    def arrive(pod: Pod) -> None:
-        p = api.create(pod)
-        assert isinstance(p, Pod)
-        created[p.metadata.uid or p.key] = engine.now
-
-    for t, pod in arrivals:
-        engine.at(t, arrive, pod)
-    last_arrival = max((t for t, _ in arrivals), default=0.0)
+    for t, obj in [a for a in cluster if a[0] > 0.0] + workload:
+        engine.at(t, arrive, obj)
+    last_arrival = max((t for t, _ in cluster + workload), default=0.0)
     checker = InvariantChecker(sched, created) if check else None
-    _drive(engine, kubelets, last_arrival, until, sim.sample_interval, progress, checker)
+    _drive(engine, api, kubelets, last_arrival, until, sim.sample_interval, progress, checker)
     if checker is not None:
         checker.check()
     recorder.sample_now()
     wall = time.perf_counter() - wall_start
 
-    tables, counts = _tables(policy, api, sched, kubelets, recorder, created)
+    tables, counts = _tables(api, sched, kubelets, recorder, created)
     run = {
         "policy": {"name": policy.name, "path": str(path)},
         "seed": seed,
@@ -152,22 +152,6 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
     target = Path(out) if out is not None else Path("results") / f"{policy.name}-s{seed}"
     write_results(target, run, tables, overwrite=True)
     return RunResult(target, run)
-
-
-def _node_table(policy: Policy, base: Path, seed: int) -> pa.Table:
-    """The policy's node table: generated from ``[seed, 1]`` when synthetic, else read."""
-    src = policy.cluster.nodes
-    if isinstance(src, SyntheticNodeSource):
-        return generate_nodes(src.synthetic, np.random.default_rng([seed, 1]))
-    return load_nodes(_source(src, base))
-
-
-def _pod_table(policy: Policy, base: Path, seed: int) -> pa.Table:
-    """The policy's pod table: generated from ``[seed, 2]`` when synthetic, else read."""
-    src = policy.workload.pods
-    if isinstance(src, SyntheticPodSource):
-        return generate_pods(src.synthetic, np.random.default_rng([seed, 2]))
-    return load_pods(_source(src, base))
 
 
 def _warm_up(profile: Any) -> None:
@@ -185,10 +169,11 @@ def _warm_up(profile: Any) -> None:
     Framework(profile).schedule(c, PodInfo(pod), all_nodes=True, score_single=True)
 
 
-def _drive(engine: Engine, kubelets: Kubelets, last_arrival: float, until: float | None, step: float,
-           progress: Any, checker: InvariantChecker | None) -> None:
-    """Run until ``until``; without it, until every pod has arrived and none is running towards an
-    end (pods still pending then would wait forever: nothing more will free resources)."""
+def _drive(engine: Engine, api: APIServer, kubelets: Kubelets, last_arrival: float, until: float | None,
+           step: float, progress: Any, checker: InvariantChecker | None) -> None:
+    """Run until ``until``; without it, until every object has arrived, every write has committed
+    and no pod is running towards an end (pods still pending then would wait forever: nothing more
+    will free resources)."""
     horizon = until if until is not None else last_arrival
     t = engine.now
     while True:
@@ -204,31 +189,31 @@ def _drive(engine: Engine, kubelets: Kubelets, last_arrival: float, until: float
             progress(engine.now, horizon)
         if until is not None and t >= until:
             return
-        if until is None and engine.now >= last_arrival and kubelets.running_with_end == 0:
+        if until is None and engine.now >= last_arrival and kubelets.running_with_end == 0 and api.in_flight == 0:
             return
 
 
-def _tables(policy: Policy, api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Recorder,
+def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Recorder,
             created: dict[str, float]) -> tuple[dict[str, pa.Table], dict[str, int]]:
     pods = [p for p in api.list("Pod")[0] if isinstance(p, Pod)]
     scheduled_at: dict[str, float] = {}
     attempts: dict[str, int] = {}
     for a in sched.attempts:
         attempts[a["pod_uid"]] = attempts.get(a["pod_uid"], 0) + 1
-    for e in sched.events:
+    for e in api.events:
         if e["reason"] == "Scheduled":
             scheduled_at.setdefault(e["object"], e["time"])
     rows = []
     for p in pods:
         uid = p.metadata.uid or p.key
-        req = p.spec.containers[0].resources.requests
-        gpu = int(req[GPU].value()) if GPU in req else 0
-        demand = int(req[GPU_MILLI].value()) if GPU_MILLI in req else 0
+        req = int_requests(pod_requests(p))
+        gpu = req.get(GPU, 0)
+        demand = req.get(GPU_MILLI, 0)
         models = gpu_models(p)
         rows.append({
             "uid": uid, "namespace": p.namespace, "name": p.metadata.name, "owner_kind": None, "owner_name": None,
             "priority": p.spec.priority or 0, "qos_class": qos_class(p),
-            "cpu_milli": req["cpu"].milli_value(), "memory_bytes": req["memory"].value(),
+            "cpu_milli": req.get("cpu", 0), "memory_bytes": req.get("memory", 0),
             "gpu": gpu, "gpu_milli": 0 if gpu else demand, "gpu_model": "|".join(models) or None,
             "created_at": created.get(uid, 0.0), "scheduled_at": scheduled_at.get(p.key),
             "started_at": kubelets.started.get(uid), "finished_at": kubelets.finished.get(uid), "deleted_at": None,
@@ -250,7 +235,7 @@ def _tables(policy: Policy, api: APIServer, sched: SchedulerProcess, kubelets: K
         "pods": pa.Table.from_pylist(rows, TABLES["pods"]),
         "attempts": pa.Table.from_pylist(sched.attempts, TABLES["attempts"]),
         "timeseries": pa.Table.from_pylist(rec.rows, TABLES["timeseries"]),
-        "events": pa.Table.from_pylist(sched.events, TABLES["events"]),
+        "events": pa.Table.from_pylist(api.events, TABLES["events"]),
         "nodes": pa.Table.from_pylist(node_rows, TABLES["nodes"]),
     }
     phases = [r["phase"] for r in rows]

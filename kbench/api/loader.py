@@ -96,7 +96,8 @@ class Manifests:
     """Services, ReplicationControllers, ReplicaSets and StatefulSets (selectors for spreading defaults)."""
 
 
-def _documents(path: str | Path) -> Iterator[tuple[Any, str]]:
+def manifest_documents(path: str | Path) -> Iterator[tuple[Any, str]]:
+    """Each document of a manifest file (items of a ``kind: List`` one by one) with its field-path prefix."""
     docs = read_yaml_documents(path)
     multi = len(docs) > 1
     for i, doc in enumerate(docs):
@@ -112,7 +113,7 @@ def load_manifests(path: str | Path) -> Manifests:
     (Service, ReplicationController, ReplicaSet, StatefulSet); other kinds are skipped with a warning."""
     out = Manifests()
     file = str(path)
-    for doc, where in _documents(path):
+    for doc, where in manifest_documents(path):
         kind = doc.get("kind") if isinstance(doc, dict) else None
         if isinstance(kind, str) and kind not in KINDS:
             warnings.warn(f"{file}: {where}kind: {kind} is not used by kbench; skipped", stacklevel=2)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 
 from kbench.api.loader import read_yaml_documents
 from kbench.errors import ConfigError
+from kbench.sim.latency import Constant, WriteDelay
 from kbench.traces.synthetic import SyntheticNodes, SyntheticPods
 from kbench.validation import describe, field_path
 
@@ -77,11 +78,17 @@ class SchedulerSpec(_Strict):
     cycle_cost: CycleCostSpec = Field(default_factory=CycleCostSpec)
 
 
+class LatencySpec(_Strict):
+    write: WriteDelay = Field(default_factory=Constant,
+                              description="seconds from sending an etcd write to its commit (kbench.sim.latency)")
+    watch: float = Field(default=0.0, ge=0, description="seconds from an etcd commit to the informers")
+
+
 class SimulationSpec(_Strict):
     until: float | None = Field(default=None, gt=0, description="stop at this simulated time (seconds)")
     sample_interval: float = Field(default=300.0, gt=0, description="seconds between timeseries samples")
     image_pull_seconds: float = Field(default=0.0, ge=0, description="pull time per image a node lacks")
-    watch_delay: float = Field(default=0.0, ge=0, description="seconds from an etcd write to informers")
+    latency: LatencySpec = Field(default_factory=lambda: LatencySpec())
 
 
 class Policy(_Strict):

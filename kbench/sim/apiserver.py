@@ -6,19 +6,27 @@ Objects are stored by reference (frozen pydantic models) under kube-apiserver's 
 on ``create_revision == 0``; updates carrying a resourceVersion are a txn on ``mod_revision``
 (optimistic concurrency, Conflict on mismatch); ``metadata.resourceVersion`` is the object's
 etcd mod revision. Admission plugins run on create, in order, and may mutate or reject.
+
+Clients send writes with ``submit``: a write commits after the latency model's delay
+(:mod:`kbench.sim.latency`; immediately by default) and the client hears the outcome then, as a
+Go client's call returns when etcd has committed. ``create``/``update``/``delete``/``bind`` are
+the synchronous operations a commit runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import count
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from kbench.errors import APIError
 from kbench.etcd import Compare, Op, RangeResult, Store, prefix_range_end
 from kbench.sim.engine import Engine
+from kbench.sim.latency import CommitClock
+
+T = TypeVar("T")
 
 RESOURCES: dict[str, tuple[str, bool]] = {
     "Pod": ("pods", True),
@@ -51,6 +59,13 @@ def registry_key(kind: str, namespace: str | None, name: str) -> bytes:
     return f"/registry/{resource}/{name}".encode()
 
 
+def object_key(obj: BaseModel) -> str:
+    """``namespace/name`` of a namespaced object, ``name`` of a cluster-scoped one (as events name them)."""
+    ns = _ns(obj)
+    name: str = obj.metadata.name  # type: ignore[attr-defined]
+    return f"{ns}/{name}" if ns is not None else name
+
+
 def _resource(kind: str) -> tuple[str, bool]:
     try:
         return RESOURCES[kind]
@@ -71,10 +86,17 @@ def _ns(obj: BaseModel) -> str | None:
 class APIServer:
     """Create, read, update, delete and watch objects in an etcd Store, on the engine's clock."""
 
-    def __init__(self, store: Store, engine: Engine, admission: list[Admission] | None = None) -> None:
+    def __init__(self, store: Store, engine: Engine, admission: list[Admission] | None = None,
+                 latency: CommitClock | None = None) -> None:
         self.store = store
         self.engine = engine
         self.admission = list(admission or [])
+        self.latency = latency if latency is not None and not latency.delay.is_zero else None
+        self.in_flight = 0
+        """Writes sent and not yet committed."""
+        self._sent_at: float | None = None
+        self.events: list[dict[str, Any]] = []
+        """Kubernetes Events recorded by the control plane's components (rows of events.parquet)."""
         self._uids = count(1)
         self.write_times: dict[int, float] = {}
         """Simulated time of each etcd revision this server wrote (watch delay is measured from it)."""
@@ -115,6 +137,40 @@ class APIServer:
         for cb in self._on_write:
             cb(revision)
 
+    def event(self, kind: str, reason: str, object_kind: str, object_key: str, message: str) -> None:
+        """Record an Event (``kind`` Normal or Warning) about an object, at the current time."""
+        self.events.append({"time": self.engine.now, "type": kind, "reason": reason, "object_kind": object_kind,
+                            "object": object_key, "message": message})
+
+    def submit(self, write: Callable[..., T], *args: Any,
+               on_done: Callable[[T | APIError], None] | None = None) -> None:
+        """Send a write (``write(*args)``, e.g. ``api.create, pod``); it runs when it commits, and
+        ``on_done`` then receives its result or the APIError it raised. Without write latency that
+        is now, before ``submit`` returns."""
+        if self.latency is None:
+            self._commit(self.engine.now, write, args, on_done)
+            return
+        self.in_flight += 1
+        self.engine.at(self.latency.commit_time(self.engine.now), self._commit_sent, self.engine.now, write, args,
+                       on_done)
+
+    def _commit_sent(self, sent: float, write: Callable[..., T], args: tuple[Any, ...],
+                     on_done: Callable[[T | APIError], None] | None) -> None:
+        self.in_flight -= 1
+        self._commit(sent, write, args, on_done)
+
+    def _commit(self, sent: float, write: Callable[..., T], args: tuple[Any, ...],
+                on_done: Callable[[T | APIError], None] | None) -> None:
+        self._sent_at = sent
+        try:
+            result: T | APIError = write(*args)
+        except APIError as e:
+            result = e
+        finally:
+            self._sent_at = None
+        if on_done is not None:
+            on_done(result)
+
     def create(self, obj: BaseModel) -> BaseModel:
         """Admit and store a new object; AlreadyExists if the key is taken."""
         for plugin in self.admission:
@@ -124,7 +180,9 @@ class APIServer:
         name = obj.metadata.name  # type: ignore[attr-defined]
         key = registry_key(kind, ns, name)
         uid = obj.metadata.uid or f"{next(self._uids):012x}"  # type: ignore[attr-defined]
-        fields: dict[str, Any] = {"uid": uid, "creation_timestamp": self.engine.now}
+        # the API server stamps the object when the request arrives, before the etcd write
+        stamp = self._sent_at if self._sent_at is not None else self.engine.now
+        fields: dict[str, Any] = {"uid": uid, "creation_timestamp": stamp}
         if ns is not None:
             fields["namespace"] = ns
         obj = _meta_update(obj, **fields)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kbench.api.annotations import DURATION_ANNOTATION, FAILURE_ANNOTATION
 from kbench.api.objects import Node, Pod
 from kbench.api.resources import image_names
 from kbench.cluster.state import TERMINATED_PHASES
@@ -21,9 +22,6 @@ from kbench.errors import APIError
 from kbench.scheduler.plugins.image_locality import normalized_image_name
 from kbench.sim.apiserver import APIServer, registry_key
 from kbench.sim.informers import Informer
-
-DURATION_ANNOTATION = "kbench.io/duration-seconds"
-FAILURE_ANNOTATION = "kbench.io/failure-probability"
 
 
 @dataclass
@@ -69,7 +67,9 @@ class Kubelets:
         delay = self.pull_seconds(pod, self._node(pod.spec.node_name))
         self.engine.schedule(delay, self._start, pod.namespace, pod.metadata.name, uid)
 
-    def _set_phase(self, ns: str, name: str, uid: str, phase: str, **extra: object) -> Pod | None:
+    def _write_phase(self, ns: str, name: str, uid: str, phase: str, extra: dict[str, object]) -> Pod | None:
+        """Patch the pod's status (phase and ``extra``) as it stands when the write commits; None
+        if the pod is gone or replaced (kubelets patch status, with no resourceVersion check)."""
         try:
             pod = self.api.get("Pod", ns, name)
         except APIError:
@@ -79,11 +79,20 @@ class Kubelets:
         status = {**pod.status, "phase": phase, **extra}  # type: ignore[attr-defined]
         return self.api.update(pod.model_copy(update={"status": status}))  # type: ignore[return-value]
 
+    def _exists(self, ns: str, name: str, uid: str) -> Pod | None:
+        try:
+            pod = self.api.get("Pod", ns, name)
+        except APIError:
+            return None
+        return pod if isinstance(pod, Pod) and (pod.metadata.uid or pod.key) == uid else None
+
     def _start(self, ns: str, name: str, uid: str) -> None:
-        pod = self._set_phase(ns, name, uid, "Running", startTime=self.engine.now)
+        """Start the containers now and report Running; end them after the pod's duration."""
+        pod = self._exists(ns, name, uid)
         if pod is None:
             return
         self.started[uid] = self.engine.now
+        self.api.submit(self._write_phase, ns, name, uid, "Running", {"startTime": self.engine.now})
         raw = pod.metadata.annotations.get(DURATION_ANNOTATION)
         if raw is None:
             return
@@ -94,5 +103,6 @@ class Kubelets:
 
     def _end(self, ns: str, name: str, uid: str, phase: str) -> None:
         self.running_with_end -= 1
-        if self._set_phase(ns, name, uid, phase) is not None:
+        if self._exists(ns, name, uid) is not None:
             self.finished[uid] = self.engine.now
+            self.api.submit(self._write_phase, ns, name, uid, phase, {})

@@ -4,7 +4,7 @@ API server (schedule_one.go: scheduleOne, assume, bind; eventhandlers.go: the in
 
 A cycle can take simulated time (``CycleCost``: fixed seconds plus seconds per node evaluated,
 zero by default), so bursts show the queueing delay a real scheduler's throughput causes. What
-the process observes is recorded in ``attempts`` and ``events`` rows for the results tables.
+the process observes is recorded in ``attempts`` rows and the API server's events for the results tables.
 """
 
 from __future__ import annotations
@@ -79,7 +79,6 @@ class SchedulerProcess:
     cost: CycleCost = field(default_factory=CycleCost)
     watch_delay: float = 0.0
     attempts: list[dict[str, Any]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         engine = self.api.engine
@@ -223,9 +222,9 @@ class SchedulerProcess:
             "nodes_evaluated": len(res.evaluated), "feasible_nodes": res.n_feasible,
             "node": node, "top_score": top,
         })
-        if node is not None and self._bind(qpi, node):
-            self.queue.done(qpi.uid)
-        elif node is None:
+        if node is not None:
+            self._bind(qpi, node)
+        else:
             message = fit_error_message(self.framework, res, self.cluster, state, qpi.pod_info)
             self._event("Warning", "FailedScheduling", pod, message)
             unschedulable, pending = diagnosis_plugins(res)
@@ -235,28 +234,33 @@ class SchedulerProcess:
         self._arm()
         self.engine.schedule(0.0, self._schedule_one)
 
-    def _bind(self, qpi: Any, node: str) -> bool:
-        """Assume the pod on ``node`` in the cache, then bind it through the API server; a failed
-        binding forgets the assumed pod and sends the pod back to the queue with an error."""
+    def _bind(self, qpi: Any, node: str) -> None:
+        """Assume the pod on ``node`` in the cache, then send the binding to the API server; the
+        scheduling loop goes on while it commits (the binding cycle runs in its own goroutine)."""
         pod = qpi.pod
-        uid = pod.metadata.uid or pod.key
         self.cluster.add_pod(pod, node, start_time=self.engine.now)
-        self.assumed[uid] = node
-        try:
-            self.api.bind(pod.namespace, pod.metadata.name, node)
-        except APIError as e:
-            self.assumed.pop(uid, None)
+        self.assumed[pod.metadata.uid or pod.key] = node
+        self.api.submit(self.api.bind, pod.namespace, pod.metadata.name, node,
+                        on_done=lambda result: self._bound(qpi, node, result))
+
+    def _bound(self, qpi: Any, node: str, result: Any) -> None:
+        """The binding committed: record Scheduled; or it was rejected: forget the assumed pod
+        and send the pod back to the queue (not if it was deleted meanwhile)."""
+        pod = qpi.pod
+        if not isinstance(result, APIError):
+            self._event("Normal", "Scheduled", pod, f"Successfully assigned {pod.key} to {node}")
+            self.queue.done(qpi.uid)
+            return
+        uid = pod.metadata.uid or pod.key
+        if self.assumed.pop(uid, None) is not None:
             self.cluster.remove_pod(uid)
-            self._event("Warning", "FailedScheduling", pod, f"binding rejected: {e}")
-            if e.reason != "NotFound":
-                qpi.unschedulable_plugins, qpi.pending_plugins = set(), set()
-                self.queue.add_unschedulable_if_not_present(qpi, self.queue.scheduling_cycle())
-            else:
-                self.queue.done(qpi.uid)
-            return False
-        self._event("Normal", "Scheduled", pod, f"Successfully assigned {pod.key} to {node}")
-        return True
+        self._event("Warning", "FailedScheduling", pod, f"binding rejected: {result}")
+        if result.reason != "NotFound":
+            qpi.unschedulable_plugins, qpi.pending_plugins = set(), set()
+            self.queue.add_unschedulable_if_not_present(qpi, self.queue.scheduling_cycle())
+        else:
+            self.queue.done(qpi.uid)
+        self._kick()
 
     def _event(self, kind: str, reason: str, pod: Pod, message: str) -> None:
-        self.events.append({"time": self.engine.now, "type": kind, "reason": reason, "object_kind": "Pod",
-                            "object": pod.key, "message": message})
+        self.api.event(kind, reason, "Pod", pod.key, message)

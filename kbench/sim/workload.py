@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from kbench.api.annotations import DURATION_ANNOTATION
 from kbench.api.objects import Node, Pod
-from kbench.sim.kubelet import DURATION_ANNOTATION
 from kbench.traces.synthetic import ZONE_LABEL
 
 GPU = "nvidia.com/gpu"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from kbench.api.annotations import DURATION_ANNOTATION
 from kbench.api.objects import Node, Pod
 from kbench.config.scheduler_config import default_profile
 from kbench.etcd import Store
 from kbench.sim.apiserver import APIServer
 from kbench.sim.engine import Engine
-from kbench.sim.kubelet import DURATION_ANNOTATION, Kubelets
+from kbench.sim.kubelet import Kubelets
 from kbench.sim.scheduler import SchedulerProcess
 
 

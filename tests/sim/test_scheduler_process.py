@@ -42,7 +42,7 @@ def test_pods_are_bound_through_the_api() -> None:
     assert sorted(bound) == ["p0", "p1", "p2", "p3"] and all(bound.values())
     # 2 cpu per node, 1 cpu per pod: each node takes exactly two (LeastAllocated spreads them)
     assert sorted(bound.values()) == ["n1", "n1", "n2", "n2"]
-    assert [e["reason"] for e in sched.events] == ["Scheduled"] * 4
+    assert [e["reason"] for e in sched.api.events] == ["Scheduled"] * 4
     assert sched.cluster.requested[:2, 0].tolist() == [2000, 2000]
     assert sched.assumed == {}  # every binding was seen by the informer
 
@@ -53,14 +53,14 @@ def test_unschedulable_pod_waits_for_a_node() -> None:
     sched.start()
     api.create(pod("big", cpu="1"))
     eng.run(until=10.0)
-    failed = [e for e in sched.events if e["reason"] == "FailedScheduling"]
+    failed = [e for e in sched.api.events if e["reason"] == "FailedScheduling"]
     assert failed and failed[0]["message"] == "0/1 nodes are available: 1 Insufficient cpu."
     assert not api.get("Pod", "default", "big").spec.node_name
     eng.at(12.0, lambda: api.create(node("large", cpu="4")))
     eng.run(until=20.0)
     # the NodeAdd event lets NodeResourcesFit's hint requeue the pod, which then fits
     assert api.get("Pod", "default", "big").spec.node_name == "large"
-    assert sched.events[-1]["reason"] == "Scheduled" and 12.0 <= sched.events[-1]["time"] < 20.0
+    assert sched.api.events[-1]["reason"] == "Scheduled" and 12.0 <= sched.api.events[-1]["time"] < 20.0
 
 
 def test_cycle_cost_serializes_a_burst() -> None:
@@ -70,7 +70,7 @@ def test_cycle_cost_serializes_a_burst() -> None:
     for i in range(5):
         api.create(pod(f"p{i}", cpu="100m"))
     eng.run(until=1.0)  # the queue's periodic flushes keep the schedule non-empty forever
-    times = [e["time"] for e in sched.events if e["reason"] == "Scheduled"]
+    times = [e["time"] for e in sched.api.events if e["reason"] == "Scheduled"]
     # one cycle at a time, 10 ms each: bindings at 10, 20, ..., 50 ms
     assert np.allclose(times, [0.01, 0.02, 0.03, 0.04, 0.05])
 

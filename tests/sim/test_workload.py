@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from kbench.api.annotations import DURATION_ANNOTATION
 from kbench.api.resources import int_requests, pod_requests
-from kbench.sim.kubelet import DURATION_ANNOTATION
 from kbench.sim.workload import GPU, GPU_MILLI, GPU_MODEL_LABEL, gpu_models, nodes_from_table, pods_from_table
 from kbench.traces import load_nodes, load_pods
 from kbench.traces.schema import POD_SCHEMA

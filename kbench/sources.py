@@ -1,0 +1,96 @@
+"""Where a policy's cluster and workload come from, as timed objects for the API server.
+
+``cluster.nodes`` and ``workload.pods`` each name one source:
+
+- a bundled trace list (``alibaba-gpu-v2023:gpu``, ``alibaba-gpu-v2023:default``) or a CSV path
+  with the same columns (:mod:`kbench.traces.alibaba`);
+- a Kubernetes manifest file (``.yaml``, ``.yml``, ``.json``): every object in it, each at its
+  ``kbench.io/arrival-seconds`` (:mod:`kbench.traces.manifests`);
+- a scheduler_perf scenario (``scheduler-perf:TopologySpreading/5000Nodes``): its nodes, or its
+  initial then measured pods (:mod:`kbench.traces.scheduler_perf`);
+- ``{synthetic: ...}``: generated node pools or pods (:mod:`kbench.traces.synthetic`), drawn from
+  the seed (``[seed, 1]`` for nodes, ``[seed, 2]`` for pods) so a run is reproducible.
+
+Paths are relative to the policy file. ``workload.limit`` keeps the first N pods (in arrival
+order; other objects are kept) and ``workload.time_scale`` multiplies arrival times and durations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+from pydantic import BaseModel
+
+from kbench.api.objects import Pod
+from kbench.config.policy import Policy, SyntheticNodeSource, SyntheticPodSource
+from kbench.sim.workload import nodes_from_table, pods_from_table
+from kbench.traces import load_nodes, load_pods
+from kbench.traces.manifests import is_manifest_path, load_timed_manifests
+from kbench.traces.scheduler_perf import PREFIX as SCHEDULER_PERF
+from kbench.traces.scheduler_perf import scenario_nodes, scenario_pods
+from kbench.traces.synthetic import generate_nodes, generate_pods
+
+Arrival = tuple[float, BaseModel]
+
+
+def resolve(name: str, base: Path) -> str:
+    """A list name as given; a path relative to ``base`` (the policy's folder) unless it exists as given."""
+    if ":" in name and not Path(name).exists():
+        return name
+    p = Path(name)
+    return str(p if p.is_absolute() or p.exists() else base / p)
+
+
+def cluster_arrivals(policy: Policy, base: Path, seed: int) -> list[Arrival]:
+    """The cluster's objects (nodes, and whatever else a manifest holds), each with its arrival time."""
+    src = policy.cluster.nodes
+    if isinstance(src, SyntheticNodeSource):
+        return _at_zero(nodes_from_table(generate_nodes(src.synthetic, np.random.default_rng([seed, 1]))))
+    name = resolve(src, base)
+    if name.startswith(SCHEDULER_PERF):
+        return _at_zero(scenario_nodes(name))
+    if is_manifest_path(name):
+        return load_timed_manifests(name, policy.workload.time_scale)
+    return _at_zero(nodes_from_table(load_nodes(name)))
+
+
+def workload_arrivals(policy: Policy, base: Path, seed: int) -> list[Arrival]:
+    """The workload's objects (pods, and whatever else a manifest holds), each with its arrival time."""
+    wl = policy.workload
+    src = wl.pods
+    if isinstance(src, SyntheticPodSource):
+        return _from_table(generate_pods(src.synthetic, np.random.default_rng([seed, 2])), policy)
+    name = resolve(src, base)
+    if name.startswith(SCHEDULER_PERF):
+        return _limited([(t * wl.time_scale, p) for t, p in scenario_pods(name)], wl.limit)
+    if is_manifest_path(name):
+        return _limited(load_timed_manifests(name, wl.time_scale), wl.limit)
+    return _from_table(load_pods(name), policy)
+
+
+def _at_zero(objects: Sequence[BaseModel]) -> list[Arrival]:
+    return [(0.0, o) for o in objects]
+
+
+def _from_table(table: pa.Table, policy: Policy) -> list[Arrival]:
+    if policy.workload.limit is not None:
+        table = table.slice(0, policy.workload.limit)
+    return list(pods_from_table(table, policy.workload.time_scale))
+
+
+def _limited(arrivals: list[Arrival], limit: int | None) -> list[Arrival]:
+    """The first ``limit`` pods and every other object, in order."""
+    if limit is None:
+        return arrivals
+    out: list[Arrival] = []
+    pods = 0
+    for t, obj in arrivals:
+        if isinstance(obj, Pod):
+            if pods == limit:
+                continue
+            pods += 1
+        out.append((t, obj))
+    return out
