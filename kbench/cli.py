@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 import click
 from rich.console import Console
@@ -66,15 +67,19 @@ def run(policy: str, seed: int | None, out: str | None, until: float | None, che
     """Replay POLICY's cluster and workload and write the results tables."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from kbench.run import Progress as RunProgress
     from kbench.run import run_policy
     from kbench.summary import render_summary
 
-    columns = (TextColumn("simulating"), BarColumn(), TextColumn("{task.fields[now]}"), TimeElapsedColumn())
+    columns = (TextColumn("simulating"), BarColumn(), TextColumn("{task.fields[status]}"), TimeElapsedColumn())
+    started = time.perf_counter()
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("run", total=1.0, now="")
+        task = bar.add_task("run", total=1.0, status="")
 
-        def progress(now: float, horizon: float) -> None:
-            bar.update(task, completed=min(now / horizon, 1.0) if horizon else 1.0, now=f"t={now:,.0f}s")
+        def progress(p: RunProgress) -> None:
+            rate = p.events / max(time.perf_counter() - started, 1e-9)
+            status = f"t={p.now:,.0f}s  {p.pods_scheduled:,} pods scheduled  {rate:,.0f} events/s"
+            bar.update(task, completed=min(p.now / p.horizon, 1.0) if p.horizon else 1.0, status=status)
 
         try:
             result = run_policy(policy, seed=seed, out=out, until=until, progress=progress, check=check)

@@ -75,6 +75,19 @@ class Recorder:
         self.sched.engine.schedule(self.interval, self._sample)
 
 
+@dataclass(frozen=True)
+class Progress:
+    """Where a run stands, reported to ``run_policy``'s ``progress`` callback every sample interval."""
+
+    now: float
+    """Simulated seconds so far."""
+    horizon: float
+    """Simulated time the run is known to reach (``until``, else the last arrival)."""
+    pods_scheduled: int
+    events: int
+    """Engine events run so far."""
+
+
 @dataclass
 class RunResult:
     out: Path
@@ -132,7 +145,7 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
         engine.at(t, arrive, obj)
     last_arrival = max((t for t, _ in cluster + workload), default=0.0)
     checker = InvariantChecker(sched, created) if check else None
-    _drive(engine, api, kubelets, last_arrival, until, sim.sample_interval, progress, checker)
+    _drive(engine, sched, kubelets, last_arrival, until, sim.sample_interval, progress, checker)
     if checker is not None:
         checker.check()
     recorder.sample_now()
@@ -169,7 +182,7 @@ def _warm_up(profile: Any) -> None:
     Framework(profile).schedule(c, PodInfo(pod), all_nodes=True, score_single=True)
 
 
-def _drive(engine: Engine, api: APIServer, kubelets: Kubelets, last_arrival: float, until: float | None,
+def _drive(engine: Engine, sched: SchedulerProcess, kubelets: Kubelets, last_arrival: float, until: float | None,
            step: float, progress: Any, checker: InvariantChecker | None) -> None:
     """Run until ``until``; without it, until every object has arrived, every write has committed
     and no pod is running towards an end (pods still pending then would wait forever: nothing more
@@ -186,10 +199,10 @@ def _drive(engine: Engine, api: APIServer, kubelets: Kubelets, last_arrival: flo
                 checker.check()
             engine.run(until=t)
         if progress is not None:
-            progress(engine.now, horizon)
+            progress(Progress(engine.now, horizon, sched.bound, engine.processed))
         if until is not None and t >= until:
             return
-        if until is None and engine.now >= last_arrival and kubelets.running_with_end == 0 and api.in_flight == 0:
+        if until is None and engine.now >= last_arrival and kubelets.running_with_end == 0 and sched.api.in_flight == 0:
             return
 
 

@@ -32,7 +32,8 @@ def render_summary(out: Path, console: Console) -> None:
         if peak is not None:
             table.add_row(label, f"{100 * float(peak):.1f}%")  # type: ignore[arg-type]
     table.add_row("simulated time", f"{run['sim_seconds']:,.0f} s")
-    table.add_row("events", f"{run['events']:,}")
+    rate = run["events"] / run["wall_seconds"] if run["wall_seconds"] else 0.0
+    table.add_row("events", f"{run['events']:,} ({rate:,.0f}/s)")
     table.add_row("wall time", f"{run['wall_seconds']:.2f} s (+{run['compile_seconds']:.2f} s JIT)")
     console.print(table)
     console.print(f"results: {out}")
