@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from kbench.api.objects import Namespace, Node, Pod, ReplicaSet, ReplicationController, Service, StatefulSet
+from kbench.api.objects import Namespace, Node, Pod, ReplicationController, Service
+from kbench.api.workloads import DaemonSet, Deployment, Job, ReplicaSet, StatefulSet
 from kbench.errors import FieldError, InputError
 from kbench.validation import describe
 
@@ -27,6 +28,9 @@ KINDS: dict[str, type[BaseModel]] = {
     "ReplicationController": ReplicationController,
     "ReplicaSet": ReplicaSet,
     "StatefulSet": StatefulSet,
+    "Deployment": Deployment,
+    "DaemonSet": DaemonSet,
+    "Job": Job,
 }
 
 

@@ -324,7 +324,7 @@ class Namespace(K8sModel):
     status: Any = None
 
 
-# ---- owners whose selectors PodTopologySpread's system defaults read ----------------------------
+# ---- Services and ReplicationControllers (selectors PodTopologySpread's system defaults read) ------
 
 
 class _OpenSpec(BaseModel):
@@ -335,10 +335,6 @@ class _OpenSpec(BaseModel):
 
 class ServiceSpec(_OpenSpec):
     selector: dict[str, str] | None = None
-
-
-class WorkloadSpec(_OpenSpec):
-    selector: LabelSelector | None = None
 
 
 class ControllerSpec(_OpenSpec):
@@ -358,20 +354,4 @@ class ReplicationController(K8sModel):
     kind: Literal["ReplicationController"] = "ReplicationController"
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
     spec: ControllerSpec = Field(default_factory=ControllerSpec)
-    status: Any = None
-
-
-class ReplicaSet(K8sModel):
-    api_version: Literal["apps/v1"] = "apps/v1"
-    kind: Literal["ReplicaSet"] = "ReplicaSet"
-    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
-    spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
-    status: Any = None
-
-
-class StatefulSet(K8sModel):
-    api_version: Literal["apps/v1"] = "apps/v1"
-    kind: Literal["StatefulSet"] = "StatefulSet"
-    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
-    spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
     status: Any = None

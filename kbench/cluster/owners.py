@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from kbench.api.objects import Pod, ReplicaSet, ReplicationController, Service, StatefulSet
+from kbench.api.objects import Pod, ReplicationController, Service
 from kbench.api.selectors import Requirement, Selector, label_selector
+from kbench.api.workloads import ReplicaSet, StatefulSet
 
 _CONTROLLER_KINDS = {
     ("v1", "ReplicationController"): ReplicationController,

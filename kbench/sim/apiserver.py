@@ -19,6 +19,7 @@ from collections.abc import Callable
 from itertools import count
 from typing import Any, TypeVar
 
+import numpy as np
 from pydantic import BaseModel
 
 from kbench.errors import APIError
@@ -36,11 +37,23 @@ RESOURCES: dict[str, tuple[str, bool]] = {
     "ReplicaSet": ("replicasets", True),
     "StatefulSet": ("statefulsets", True),
     "ReplicationController": ("controllers", True),
+    "Deployment": ("deployments", True),
+    "DaemonSet": ("daemonsets", True),
+    "Job": ("jobs", True),
+    "PriorityClass": ("priorityclasses", False),
+    "ResourceQuota": ("resourcequotas", True),
+    "LimitRange": ("limitranges", True),
+    "Lease": ("leases", True),
+    "PodDisruptionBudget": ("poddisruptionbudgets", True),
 }
 """Kind -> (registry resource path, namespaced), as kube-apiserver's storage uses them."""
 
 Admission = Callable[[BaseModel], BaseModel]
 COMPACT_REV_KEY = b"compact_rev_key"
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+"""utilrand.String's alphabet (no vowels, no confusable digits): generateName's random suffix."""
+DEFAULT_TERMINATION_GRACE_SECONDS = 30
+"""v1.DefaultTerminationGracePeriodSeconds: a pod's grace period when its spec sets none."""
 
 
 def registry_prefix(kind: str, namespace: str | None = None) -> bytes:
@@ -66,6 +79,16 @@ def object_key(obj: BaseModel) -> str:
     return f"{ns}/{name}" if ns is not None else name
 
 
+def _pod_grace(pod: Any, requested: int | None) -> int:
+    """The grace period a pod delete gets (pod strategy CheckGracefulDelete)."""
+    if not pod.spec.node_name or pod.status.get("phase") in ("Succeeded", "Failed"):
+        return 0
+    if requested is not None:
+        return max(requested, 0)
+    tgp = pod.spec.termination_grace_period_seconds
+    return DEFAULT_TERMINATION_GRACE_SECONDS if tgp is None else max(tgp, 0)
+
+
 def _resource(kind: str) -> tuple[str, bool]:
     try:
         return RESOURCES[kind]
@@ -87,9 +110,11 @@ class APIServer:
     """Create, read, update, delete and watch objects in an etcd Store, on the engine's clock."""
 
     def __init__(self, store: Store, engine: Engine, admission: list[Admission] | None = None,
-                 latency: CommitClock | None = None) -> None:
+                 latency: CommitClock | None = None, names_rng: np.random.Generator | None = None) -> None:
         self.store = store
         self.engine = engine
+        self.names_rng = names_rng if names_rng is not None else np.random.default_rng(0)
+        """Draws generateName suffixes (its own stream, so names do not perturb other draws)."""
         self.admission = list(admission or [])
         self.latency = latency if latency is not None and not latency.delay.is_zero else None
         self.in_flight = 0
@@ -172,27 +197,36 @@ class APIServer:
             on_done(result)
 
     def create(self, obj: BaseModel) -> BaseModel:
-        """Admit and store a new object; AlreadyExists if the key is taken."""
+        """Admit and store a new object; AlreadyExists if the key is taken. An object with only
+        ``metadata.generateName`` is named ``generateName`` + 5 random characters (retried on a
+        clash, as the API server does); ``metadata.generation`` starts at 1."""
         for plugin in self.admission:
             obj = plugin(obj)
         kind = obj.kind  # type: ignore[attr-defined]
         ns = _ns(obj)
-        name = obj.metadata.name  # type: ignore[attr-defined]
-        key = registry_key(kind, ns, name)
-        uid = obj.metadata.uid or f"{next(self._uids):012x}"  # type: ignore[attr-defined]
+        meta = obj.metadata  # type: ignore[attr-defined]
+        uid = meta.uid or f"{next(self._uids):012x}"
         # the API server stamps the object when the request arrives, before the etcd write
         stamp = self._sent_at if self._sent_at is not None else self.engine.now
-        fields: dict[str, Any] = {"uid": uid, "creation_timestamp": stamp}
+        fields: dict[str, Any] = {"uid": uid, "creation_timestamp": stamp, "generation": 1}
         if ns is not None:
             fields["namespace"] = ns
-        obj = _meta_update(obj, **fields)
-        rev = self.store.revision + 1
-        stored = _meta_update(obj, resource_version=str(rev))
-        r = self.store.txn([Compare(key, "create", "=", 0)], [Op.put(key, stored)], [])
-        if not r.succeeded:
-            raise APIError("AlreadyExists", f'{kind.lower()}s "{name}" already exists')
-        self._written(r.revision)
-        return stored
+        generated = not meta.name and bool(meta.generate_name)
+        if not meta.name and not generated:
+            raise APIError("Invalid", f"{kind}: metadata.name or metadata.generateName is required")
+        for _ in range(8 if generated else 1):
+            name = meta.generate_name + self._suffix() if generated else meta.name
+            key = registry_key(kind, ns, name)
+            stored = _meta_update(obj, **fields, name=name, resource_version=str(self.store.revision + 1))
+            r = self.store.txn([Compare(key, "create", "=", 0)], [Op.put(key, stored)], [])
+            if r.succeeded:
+                self._written(r.revision)
+                return stored
+        raise APIError("AlreadyExists", f'{kind.lower()}s "{name}" already exists')
+
+    def _suffix(self) -> str:
+        idx = self.names_rng.integers(len(NAME_ALPHABET), size=5)
+        return "".join(NAME_ALPHABET[i] for i in idx)
 
     def get(self, kind: str, namespace: str | None, name: str) -> BaseModel:
         """The stored object; NotFound if there is none."""
@@ -209,7 +243,8 @@ class APIServer:
 
     def update(self, obj: BaseModel) -> BaseModel:
         """Replace a stored object. If it carries a resourceVersion, the write succeeds only if the
-        stored object still has it (Conflict otherwise), as a Kubernetes update does."""
+        stored object still has it (Conflict otherwise), as a Kubernetes update does. A change of
+        ``spec`` increments ``metadata.generation``."""
         kind = obj.kind  # type: ignore[attr-defined]
         ns = _ns(obj)
         name = obj.metadata.name  # type: ignore[attr-defined]
@@ -219,7 +254,11 @@ class APIServer:
             raise APIError("NotFound", f'{kind.lower()}s "{name}" not found')
         rv = obj.metadata.resource_version  # type: ignore[attr-defined]
         expected = int(rv) if rv else current[0].mod_revision
-        stored = _meta_update(obj, resource_version=str(self.store.revision + 1))
+        old = current[0].value
+        fields: dict[str, Any] = {"resource_version": str(self.store.revision + 1)}
+        if getattr(old, "spec", None) is not getattr(obj, "spec", None) and old.spec != obj.spec:  # type: ignore[attr-defined]
+            fields["generation"] = (old.metadata.generation or 1) + 1
+        stored = _meta_update(obj, **fields)
         r = self.store.txn([Compare(key, "mod", "=", expected)], [Op.put(key, stored)], [])
         if not r.succeeded:
             raise APIError(
@@ -230,8 +269,23 @@ class APIServer:
         self._written(r.revision)
         return stored
 
-    def delete(self, kind: str, namespace: str | None, name: str) -> BaseModel:
-        """Delete an object and return its last stored state; NotFound if there is none."""
+    def delete(self, kind: str, namespace: str | None, name: str, grace_seconds: int | None = None) -> BaseModel:
+        """Delete an object and return its last stored state; NotFound if there is none.
+
+        Pods are deleted gracefully, as the pod strategy's CheckGracefulDelete says: a pod bound to
+        a node and not yet Succeeded or Failed gets ``deletionTimestamp`` (now + grace) and
+        ``deletionGracePeriodSeconds`` instead of being removed, and its kubelet removes it (with
+        grace 0) once its containers have stopped. The grace is ``grace_seconds``, else the pod's
+        ``terminationGracePeriodSeconds``, else 30; a second delete may only shorten it."""
+        if kind == "Pod":
+            pod = self.get(kind, namespace, name)
+            grace = _pod_grace(pod, grace_seconds)
+            if grace > 0:
+                meta = pod.metadata  # type: ignore[attr-defined]
+                if meta.deletion_grace_period_seconds is not None and meta.deletion_grace_period_seconds <= grace:
+                    return pod
+                return self.update(_meta_update(pod, deletion_timestamp=self.engine.now + grace,
+                                                deletion_grace_period_seconds=grace))
         r = self.store.delete_range(registry_key(kind, namespace, name), prev_kv=True)
         if not r.deleted:
             raise APIError("NotFound", f'{kind.lower()}s "{name}" not found')

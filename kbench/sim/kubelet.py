@@ -13,6 +13,7 @@ The workload gives a pod's duration and failure probability in annotations:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from kbench.api.annotations import DURATION_ANNOTATION, FAILURE_ANNOTATION
 from kbench.api.objects import Node, Pod
@@ -35,6 +36,8 @@ class Kubelets:
     """uid -> simulated time the pod started."""
     finished: dict[str, float] = field(default_factory=dict)
     """uid -> simulated time the pod succeeded or failed."""
+    deleted: dict[str, float] = field(default_factory=dict)
+    """uid -> simulated time a deleted pod's containers stopped and its object was removed."""
     running_with_end: int = 0
     """Pods started that will end by themselves (have a duration) and have not ended yet."""
 
@@ -44,6 +47,10 @@ class Kubelets:
         self.pods = Informer(self.api, "Pod", delay=self.watch_delay)
         self.pods.add_handlers(on_add=self._seen, on_update=lambda old, new: self._seen(new))
         self._handled: set[str] = set()
+        self._ends: dict[str, Any] = {}
+        """uid -> the engine event that ends a running pod with a duration."""
+        self._terminations: dict[str, float] = {}
+        """uid -> when the kubelet will have stopped a deleted pod (its deletionTimestamp)."""
 
     def start(self) -> None:
         self.nodes.start()
@@ -61,11 +68,37 @@ class Kubelets:
 
     def _seen(self, pod: Pod) -> None:
         uid = pod.metadata.uid or pod.key
+        if pod.metadata.deletion_timestamp is not None and pod.spec.node_name:
+            self._terminate_by(pod, uid, float(pod.metadata.deletion_timestamp))
+            return
         if not pod.spec.node_name or uid in self._handled or pod.status.get("phase") in TERMINATED_PHASES:
             return
         self._handled.add(uid)
         delay = self.pull_seconds(pod, self._node(pod.spec.node_name))
         self.engine.schedule(delay, self._start, pod.namespace, pod.metadata.name, uid)
+
+    def _terminate_by(self, pod: Pod, uid: str, deadline: float) -> None:
+        """Stop a deleted pod's containers by its deletionTimestamp (they are given the whole
+        grace period), then remove the object with grace 0, as the kubelet's status manager does."""
+        if self._terminations.get(uid, float("inf")) <= deadline:
+            return
+        self._terminations[uid] = deadline
+        self.engine.at(max(deadline, self.engine.now), self._terminate, pod.namespace, pod.metadata.name, uid, deadline)
+
+    def _terminate(self, ns: str, name: str, uid: str, deadline: float) -> None:
+        if self._terminations.get(uid) != deadline or self._exists(ns, name, uid) is None:
+            return
+        end = self._ends.pop(uid, None)
+        if end is not None:
+            end.cancel()
+            self.running_with_end -= 1
+        self.deleted[uid] = self.engine.now
+        self.api.submit(self._remove, ns, name, uid)
+
+    def _remove(self, ns: str, name: str, uid: str) -> Pod | None:
+        if self._exists(ns, name, uid) is None:
+            return None
+        return self.api.delete("Pod", ns, name, grace_seconds=0)  # type: ignore[return-value]
 
     def _write_phase(self, ns: str, name: str, uid: str, phase: str, extra: dict[str, object]) -> Pod | None:
         """Patch the pod's status (phase and ``extra``) as it stands when the write commits; None
@@ -87,22 +120,25 @@ class Kubelets:
         return pod if isinstance(pod, Pod) and (pod.metadata.uid or pod.key) == uid else None
 
     def _start(self, ns: str, name: str, uid: str) -> None:
-        """Start the containers now and report Running; end them after the pod's duration."""
+        """Start the containers now and report Running and Ready; end them after the pod's duration."""
         pod = self._exists(ns, name, uid)
-        if pod is None:
+        if pod is None or pod.metadata.deletion_timestamp is not None:
             return
         self.started[uid] = self.engine.now
-        self.api.submit(self._write_phase, ns, name, uid, "Running", {"startTime": self.engine.now})
+        now = self.engine.now
+        ready = [{"type": "Ready", "status": "True", "lastTransitionTime": now}]
+        self.api.submit(self._write_phase, ns, name, uid, "Running", {"startTime": now, "conditions": ready})
         raw = pod.metadata.annotations.get(DURATION_ANNOTATION)
         if raw is None:
             return
         failure = float(pod.metadata.annotations.get(FAILURE_ANNOTATION, 0.0))
         failed = failure > 0 and bool(self.engine.rng.random() < failure)
         self.running_with_end += 1
-        self.engine.schedule(float(raw), self._end, ns, name, uid, "Failed" if failed else "Succeeded")
+        self._ends[uid] = self.engine.schedule(float(raw), self._end, ns, name, uid, "Failed" if failed else "Succeeded")
 
     def _end(self, ns: str, name: str, uid: str, phase: str) -> None:
         self.running_with_end -= 1
+        self._ends.pop(uid, None)
         if self._exists(ns, name, uid) is not None:
             self.finished[uid] = self.engine.now
             self.api.submit(self._write_phase, ns, name, uid, phase, {})

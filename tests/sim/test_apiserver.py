@@ -51,11 +51,45 @@ def test_create_get_update_delete_and_revisions() -> None:
     with pytest.raises(APIError) as e:
         api.bind("default", "a", "n2")
     assert e.value.reason == "Conflict"
-    gone = api.delete("Pod", "default", "a")
+    gone = api.delete("Pod", "default", "a", grace_seconds=0)
     assert gone.spec.node_name == "n1" and api.store.revision == 4
     with pytest.raises(APIError) as e:
         api.get("Pod", "default", "a")
     assert e.value.reason == "NotFound"
+
+
+def test_bound_pods_are_deleted_gracefully() -> None:
+    eng, api = setup()
+    api.create(pod("pending"))
+    assert api.delete("Pod", "default", "pending").metadata.deletion_timestamp is None  # unbound: removed at once
+    with pytest.raises(APIError):
+        api.get("Pod", "default", "pending")
+    api.create(pod("a"))
+    api.bind("default", "a", "n1")
+    eng.run(until=5.0)
+    marked = api.delete("Pod", "default", "a")
+    # v1.DefaultTerminationGracePeriodSeconds: 30 s from the delete
+    assert marked.metadata.deletion_timestamp == 35.0 and marked.metadata.deletion_grace_period_seconds == 30
+    assert api.get("Pod", "default", "a") == marked
+    assert api.delete("Pod", "default", "a", grace_seconds=60) == marked  # a longer grace changes nothing
+    shorter = api.delete("Pod", "default", "a", grace_seconds=10)
+    assert shorter.metadata.deletion_grace_period_seconds == 10 and shorter.metadata.deletion_timestamp == 15.0
+    api.delete("Pod", "default", "a", grace_seconds=0)
+    with pytest.raises(APIError):
+        api.get("Pod", "default", "a")
+
+
+def test_generate_name_and_generation() -> None:
+    _, api = setup()
+    p = Pod.model_validate({"metadata": {"generateName": "web-"}, "spec": {"containers": [{"name": "c"}]}})
+    a, b = api.create(p), api.create(p)
+    assert a.metadata.name.startswith("web-") and len(a.metadata.name) == 9 and a.metadata.name != b.metadata.name
+    assert set(a.metadata.name[4:]) <= set("bcdfghjklmnpqrstvwxz2456789")
+    assert a.metadata.generation == 1
+    relabeled = api.update(a.model_copy(update={"metadata": a.metadata.model_copy(update={"labels": {"x": "y"}})}))
+    assert relabeled.metadata.generation == 1  # metadata only
+    spec = a.spec.model_copy(update={"node_name": "n1"})
+    assert api.update(relabeled.model_copy(update={"spec": spec})).metadata.generation == 2
 
 
 def test_list_is_sorted_and_scoped() -> None:

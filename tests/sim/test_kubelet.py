@@ -69,3 +69,28 @@ def test_finished_pod_frees_its_node_for_the_scheduler() -> None:
     # "a" ran 2 s pulling + 5 s, then Succeeded: the scheduler stops counting it and "b" fits
     assert api.get("Pod", "default", "a").status["phase"] == "Succeeded"
     assert api.get("Pod", "default", "b").spec.node_name == "n"
+
+
+def test_deleted_pod_holds_its_node_for_its_grace_period() -> None:
+    eng, api, sched, kubelets = setup()
+    api.create(Node.model_validate({"metadata": {"name": "n", "labels": {"kubernetes.io/hostname": "n"}},
+                                    "status": {"allocatable": {"cpu": "1", "pods": "10"},
+                                               "images": [{"names": ["x:latest"], "sizeBytes": 1}]}}))
+    sched.start()
+    kubelets.start()
+    spec = {"terminationGracePeriodSeconds": 20,
+            "containers": [{"name": "c", "image": "x", "resources": {"requests": {"cpu": "1"}}}]}
+    api.create(Pod.model_validate({"metadata": {"name": "a", "annotations": {DURATION_ANNOTATION: "1000"}}, "spec": spec}))
+    eng.run(until=1.0)
+    running = api.get("Pod", "default", "a")
+    assert running.status["conditions"] == [{"type": "Ready", "status": "True", "lastTransitionTime": 0.0}]
+    eng.at(10.0, lambda: api.delete("Pod", "default", "a"))
+    eng.at(11.0, lambda: api.create(Pod.model_validate({"metadata": {"name": "b"}, "spec": spec})))
+    eng.run(until=29.0)
+    # terminating for 20 s from t=10: still on the node, so "b" cannot fit yet
+    assert api.get("Pod", "default", "a").metadata.deletion_timestamp == 30.0
+    assert not api.get("Pod", "default", "b").spec.node_name
+    eng.run(until=31.0)
+    assert [p.metadata.name for p in api.list("Pod")[0]] == ["b"]
+    assert kubelets.deleted == {running.metadata.uid: 30.0} and kubelets.running_with_end == 0
+    assert api.get("Pod", "default", "b").spec.node_name == "n"

@@ -84,6 +84,6 @@ def test_deleted_pod_frees_its_node() -> None:
     api.create(pod("b"))
     eng.run(until=5.0)
     assert not api.get("Pod", "default", "b").spec.node_name
-    eng.at(6.0, lambda: api.delete("Pod", "default", "a"))
+    eng.at(6.0, lambda: api.delete("Pod", "default", "a", grace_seconds=0))
     eng.run(until=20.0)
     assert api.get("Pod", "default", "b").spec.node_name == "n1"

@@ -381,7 +381,8 @@ def test_scores_match_naive_twin(tmp_path, seed) -> None:
 
 def test_owner_added_after_compiling_is_seen() -> None:
     """A ReplicaSet recorded after a pod was compiled changes its system default constraints."""
-    from kbench.api.objects import Node, Pod, ReplicaSet
+    from kbench.api.objects import Node, Pod
+    from kbench.api.workloads import ReplicaSet
     from kbench.cluster.state import ClusterState
     from kbench.scheduler.framework import CycleState, PodInfo
     from kbench.scheduler.plugins.pod_topology_spread import PodTopologySpread
