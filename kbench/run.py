@@ -18,6 +18,7 @@ from kbench.api.qos import qos_class
 from kbench.api.resources import int_requests, pod_requests
 from kbench.config.policy import load_policy
 from kbench.config.scheduler_config import default_profile, load_scheduler_config
+from kbench.controllers.manager import ControllerManager
 from kbench.errors import APIError
 from kbench.etcd import Store
 from kbench.metrics.schema import TABLES
@@ -119,6 +120,7 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
     sched = SchedulerProcess(api, profile, cost=CycleCost(sched_cfg.cycle_cost.fixed, sched_cfg.cycle_cost.per_node),
                              watch_delay=sim.latency.watch)
     kubelets = Kubelets(api, image_pull_seconds=sim.image_pull_seconds, watch_delay=sim.latency.watch)
+    controllers = ControllerManager(api, watch_delay=sim.latency.watch)
     created: dict[str, float] = {}
 
     def committed(sent: float, obj: Any, result: Any) -> None:
@@ -139,13 +141,14 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
     api.start_compactor()
     sched.start()
     kubelets.start()
+    controllers.start()
     recorder = Recorder(sched, sim.sample_interval)
     recorder.start()
     for t, obj in [a for a in cluster if a[0] > 0.0] + workload:
         engine.at(t, arrive, obj)
     last_arrival = max((t for t, _ in cluster + workload), default=0.0)
     checker = InvariantChecker(sched, created) if check else None
-    _drive(engine, sched, kubelets, last_arrival, until, sim.sample_interval, progress, checker)
+    _drive(engine, sched, kubelets, controllers, last_arrival, until, sim.sample_interval, progress, checker)
     if checker is not None:
         checker.check()
     recorder.sample_now()
@@ -182,11 +185,12 @@ def _warm_up(profile: Any) -> None:
     Framework(profile).schedule(c, PodInfo(pod), all_nodes=True, score_single=True)
 
 
-def _drive(engine: Engine, sched: SchedulerProcess, kubelets: Kubelets, last_arrival: float, until: float | None,
-           step: float, progress: Any, checker: InvariantChecker | None) -> None:
-    """Run until ``until``; without it, until every object has arrived, every write has committed
-    and no pod is running towards an end (pods still pending then would wait forever: nothing more
-    will free resources)."""
+def _drive(engine: Engine, sched: SchedulerProcess, kubelets: Kubelets, controllers: ControllerManager,
+           last_arrival: float, until: float | None, step: float, progress: Any,
+           checker: InvariantChecker | None) -> None:
+    """Run until ``until``; without it, until every object has arrived, every write has committed,
+    no controller has work pending and no pod is running towards an end (pods still pending then
+    would wait forever: nothing more will free resources)."""
     horizon = until if until is not None else last_arrival
     t = engine.now
     while True:
@@ -202,7 +206,8 @@ def _drive(engine: Engine, sched: SchedulerProcess, kubelets: Kubelets, last_arr
             progress(Progress(engine.now, horizon, sched.bound, engine.processed))
         if until is not None and t >= until:
             return
-        if until is None and engine.now >= last_arrival and kubelets.running_with_end == 0 and sched.api.in_flight == 0:
+        if (until is None and engine.now >= last_arrival and kubelets.running_with_end == 0
+                and sched.api.in_flight == 0 and controllers.idle):
             return
 
 

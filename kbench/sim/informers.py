@@ -20,6 +20,17 @@ from kbench.sim.apiserver import APIServer, registry_prefix
 from kbench.sim.engine import URGENT
 
 Handler = Callable[..., None]
+IndexFunc = Callable[[BaseModel], list[str]]
+
+
+def namespace_index(obj: BaseModel) -> list[str]:
+    """cache.MetaNamespaceIndexFunc: an object's namespace."""
+    return [obj.metadata.namespace or ""]  # type: ignore[attr-defined]
+
+
+def controller_index(obj: BaseModel) -> list[str]:
+    """The uid of the object's controller (the ownerReference with ``controller: true``)."""
+    return [o.uid for o in obj.metadata.owner_references if o.controller]  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -41,6 +52,9 @@ class Informer:
     delay: float = 0.0
     cache: dict[bytes, BaseModel] = field(default_factory=dict)
     handlers: list[Handlers] = field(default_factory=list)
+    indexers: dict[str, IndexFunc] = field(default_factory=dict)
+    """Index name -> function giving an object's index values (cache.Indexers)."""
+    _indices: dict[str, dict[str, set[bytes]]] = field(default_factory=dict)
     _watch: Watch | None = None
     _pending: deque[Event] = field(default_factory=deque)
     _scheduled: bool = False
@@ -49,12 +63,35 @@ class Informer:
                      on_delete: Handler | None = None) -> None:
         self.handlers.append(Handlers(on_add, on_update, on_delete))
 
+    def add_indexer(self, name: str, fn: IndexFunc) -> None:
+        """Keep an index of the cache by ``fn`` (before ``start``)."""
+        self.indexers[name] = fn
+        self._indices[name] = {}
+
+    def by_index(self, name: str, value: str) -> list[BaseModel]:
+        """Cached objects whose index ``name`` has ``value``, in key order (cache.ByIndex)."""
+        return [self.cache[k] for k in sorted(self._indices[name].get(value, ()))]
+
+    def _index(self, key: bytes, old: BaseModel | None, new: BaseModel | None) -> None:
+        for name, fn in self.indexers.items():
+            idx = self._indices[name]
+            for v in fn(old) if old is not None else ():
+                keys = idx.get(v)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del idx[v]
+            for v in fn(new) if new is not None else ():
+                idx.setdefault(v, set()).add(key)
+
     def start(self) -> int:
         """List, fill the cache (calling add handlers), then watch from the next revision."""
         prefix = registry_prefix(self.kind, self.namespace)
         r = self.api.store.range(prefix, prefix_range_end(prefix))
         for kv in r.kvs:
             self.cache[kv.key] = kv.value
+            if self.indexers:
+                self._index(kv.key, None, kv.value)
             self._call("on_add", kv.value)
         self._watch = self.api.store.watch(prefix, prefix_range_end(prefix), start_revision=r.revision + 1, prev_kv=True)
         self.api.on_write(self._on_write)
@@ -93,6 +130,8 @@ class Informer:
         if ev.type == "PUT":
             old = self.cache.get(key)
             self.cache[key] = ev.kv.value
+            if self.indexers:
+                self._index(key, old, ev.kv.value)
             if old is None:
                 self._call("on_add", ev.kv.value)
             else:
@@ -100,6 +139,8 @@ class Informer:
         else:
             old = self.cache.pop(key, None)
             if old is not None:
+                if self.indexers:
+                    self._index(key, old, None)
                 self._call("on_delete", old)
 
     def _call(self, which: str, *args: Any) -> None:

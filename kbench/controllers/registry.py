@@ -1,0 +1,1 @@
+"""Imports every controller module so that each registers itself with the manager."""

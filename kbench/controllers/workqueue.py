@@ -1,0 +1,98 @@
+"""client-go's rate-limited work queue, on the simulated clock.
+
+Semantics of ``workqueue.Type``: a key added while queued is not queued twice (``dirty``); a key
+added while being processed is queued again when ``done`` is called (``processing``), so one key
+is never processed by two workers at once. ``add_rate_limited`` waits per key 5 ms x 2^failures,
+capped at 1000 s (ItemExponentialFailureRateLimiter of DefaultControllerRateLimiter; its overall
+10 qps token bucket is not modelled), and ``forget`` resets the failures.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Hashable
+
+from kbench.sim.engine import Engine
+
+BASE_DELAY = 0.005
+MAX_DELAY = 1000.0
+
+
+class WorkQueue:
+    """Keys waiting for a controller's sync, processed one at a time as engine events."""
+
+    def __init__(self, engine: Engine, process: Callable[[Hashable], None]) -> None:
+        self.engine = engine
+        self.process = process
+        self._queue: deque[Hashable] = deque()
+        self._dirty: set[Hashable] = set()
+        self._processing: set[Hashable] = set()
+        self._failures: dict[Hashable, int] = {}
+        self._scheduled = False
+        self.waiting = 0
+        """Keys scheduled by ``add_after`` that have not been added yet."""
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    def add(self, key: Hashable) -> None:
+        """Queue ``key`` for a sync (once, however often it is added before it runs)."""
+        if key in self._dirty:
+            return
+        self._dirty.add(key)
+        if key in self._processing:
+            return
+        self._queue.append(key)
+        self._wake()
+
+    def add_after(self, key: Hashable, delay: float) -> None:
+        """Queue ``key`` after ``delay`` simulated seconds."""
+        if delay <= 0:
+            self.add(key)
+        else:
+            self.waiting += 1
+            self.engine.schedule(delay, self._add_later, key)
+
+    def _add_later(self, key: Hashable) -> None:
+        self.waiting -= 1
+        self.add(key)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued, being processed or waiting to be added."""
+        return not self._queue and not self._processing and self.waiting == 0
+
+    def add_rate_limited(self, key: Hashable) -> None:
+        """Queue ``key`` again after its exponential per-item backoff."""
+        n = self._failures.get(key, 0)
+        self._failures[key] = n + 1
+        self.add_after(key, min(BASE_DELAY * 2.0 ** n, MAX_DELAY))
+
+    def forget(self, key: Hashable) -> None:
+        """Reset ``key``'s failure count."""
+        self._failures.pop(key, None)
+
+    def num_requeues(self, key: Hashable) -> int:
+        return self._failures.get(key, 0)
+
+    def _wake(self) -> None:
+        if not self._scheduled:
+            self._scheduled = True
+            self.engine.schedule(0.0, self._work)
+
+    def _work(self) -> None:
+        """One worker step: take the first key, sync it, mark it done."""
+        self._scheduled = False
+        if not self._queue:
+            return
+        key = self._queue.popleft()
+        self._dirty.discard(key)
+        self._processing.add(key)
+        try:
+            self.process(key)
+        finally:
+            self._processing.discard(key)
+            if key in self._dirty:
+                self._queue.append(key)
+        if self._queue:
+            self._wake()
