@@ -18,6 +18,7 @@ from kbench.api.qos import qos_class
 from kbench.api.resources import int_requests, pod_requests
 from kbench.config.policy import load_policy
 from kbench.config.scheduler_config import default_profile, load_scheduler_config
+from kbench.controllers.base import controller_of
 from kbench.controllers.manager import ControllerManager
 from kbench.errors import APIError
 from kbench.etcd import Store
@@ -121,23 +122,17 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
                              watch_delay=sim.latency.watch)
     kubelets = Kubelets(api, image_pull_seconds=sim.image_pull_seconds, watch_delay=sim.latency.watch)
     controllers = ControllerManager(api, watch_delay=sim.latency.watch)
-    created: dict[str, float] = {}
 
-    def committed(sent: float, obj: Any, result: Any) -> None:
+    def committed(obj: Any, result: Any) -> None:
         if isinstance(result, APIError):
             api.event("Warning", "FailedCreate", obj.kind, object_key(obj), f"create rejected: {result}")
-        elif isinstance(result, Pod):
-            created[result.metadata.uid or result.key] = sent
 
     def arrive(obj: BaseModel) -> None:
-        sent = engine.now
-        api.submit(api.create, obj, on_done=lambda result: committed(sent, obj, result))
+        api.submit(api.create, obj, on_done=lambda result: committed(obj, result))
 
     for t, obj in cluster:
         if t == 0.0:
-            stored = api.create(obj)
-            if isinstance(stored, Pod):
-                created[stored.metadata.uid or stored.key] = 0.0
+            api.create(obj)
     api.start_compactor()
     sched.start()
     kubelets.start()
@@ -147,14 +142,14 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
     for t, obj in [a for a in cluster if a[0] > 0.0] + workload:
         engine.at(t, arrive, obj)
     last_arrival = max((t for t, _ in cluster + workload), default=0.0)
-    checker = InvariantChecker(sched, created) if check else None
+    checker = InvariantChecker(sched) if check else None
     _drive(engine, sched, kubelets, controllers, last_arrival, until, sim.sample_interval, progress, checker)
     if checker is not None:
         checker.check()
     recorder.sample_now()
     wall = time.perf_counter() - wall_start
 
-    tables, counts = _tables(api, sched, kubelets, recorder, created)
+    tables, counts = _tables(api, sched, kubelets, recorder)
     run = {
         "policy": {"name": policy.name, "path": str(path)},
         "seed": seed,
@@ -203,7 +198,7 @@ def _drive(engine: Engine, sched: SchedulerProcess, kubelets: Kubelets, controll
                 checker.check()
             engine.run(until=t)
         if progress is not None:
-            progress(Progress(engine.now, horizon, sched.bound, engine.processed))
+            progress(Progress(engine.now, horizon, len(sched.bound_at), engine.processed))
         if until is not None and t >= until:
             return
         if (until is None and engine.now >= last_arrival and kubelets.running_with_end == 0
@@ -212,15 +207,13 @@ def _drive(engine: Engine, sched: SchedulerProcess, kubelets: Kubelets, controll
 
 
 def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Recorder,
-            created: dict[str, float]) -> tuple[dict[str, pa.Table], dict[str, int]]:
+            ) -> tuple[dict[str, pa.Table], dict[str, int]]:
     pods = [p for p in api.list("Pod")[0] if isinstance(p, Pod)]
-    scheduled_at: dict[str, float] = {}
+    pods += [p for p in api.pods_removed.values() if isinstance(p, Pod)]
+    pods.sort(key=lambda p: api.pods_created.get(p.metadata.uid or p.key, 0.0))
     attempts: dict[str, int] = {}
     for a in sched.attempts:
         attempts[a["pod_uid"]] = attempts.get(a["pod_uid"], 0) + 1
-    for e in api.events:
-        if e["reason"] == "Scheduled":
-            scheduled_at.setdefault(e["object"], e["time"])
     rows = []
     for p in pods:
         uid = p.metadata.uid or p.key
@@ -228,13 +221,16 @@ def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Re
         gpu = req.get(GPU, 0)
         demand = req.get(GPU_MILLI, 0)
         models = gpu_models(p)
+        owner = controller_of(p)
         rows.append({
-            "uid": uid, "namespace": p.namespace, "name": p.metadata.name, "owner_kind": None, "owner_name": None,
+            "uid": uid, "namespace": p.namespace, "name": p.metadata.name,
+            "owner_kind": owner.kind if owner else None, "owner_name": owner.name if owner else None,
             "priority": p.spec.priority or 0, "qos_class": qos_class(p),
             "cpu_milli": req.get("cpu", 0), "memory_bytes": req.get("memory", 0),
             "gpu": gpu, "gpu_milli": 0 if gpu else demand, "gpu_model": "|".join(models) or None,
-            "created_at": created.get(uid, 0.0), "scheduled_at": scheduled_at.get(p.key),
-            "started_at": kubelets.started.get(uid), "finished_at": kubelets.finished.get(uid), "deleted_at": None,
+            "created_at": api.pods_created.get(uid, 0.0), "scheduled_at": sched.bound_at.get(uid),
+            "started_at": kubelets.started.get(uid), "finished_at": kubelets.finished.get(uid),
+            "deleted_at": api.pods_removed_at.get(uid),
             "node": p.spec.node_name or None, "attempts": attempts.get(uid, 0), "preemptions": 0,
             "phase": p.status.get("phase", "Pending"),
         })

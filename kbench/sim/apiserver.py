@@ -120,6 +120,11 @@ class APIServer:
         self.in_flight = 0
         """Writes sent and not yet committed."""
         self._sent_at: float | None = None
+        self.pods_created: dict[str, float] = {}
+        """uid -> creationTimestamp of every pod ever created (for conservation and the pods table)."""
+        self.pods_removed: dict[str, BaseModel] = {}
+        """uid -> last stored state of every pod removed from etcd."""
+        self.pods_removed_at: dict[str, float] = {}
         self.events: list[dict[str, Any]] = []
         """Kubernetes Events recorded by the control plane's components (rows of events.parquet)."""
         self._uids = count(1)
@@ -220,6 +225,8 @@ class APIServer:
             stored = _meta_update(obj, **fields, name=name, resource_version=str(self.store.revision + 1))
             r = self.store.txn([Compare(key, "create", "=", 0)], [Op.put(key, stored)], [])
             if r.succeeded:
+                if kind == "Pod":
+                    self.pods_created[uid] = stamp
                 self._written(r.revision)
                 return stored
         raise APIError("AlreadyExists", f'{kind.lower()}s "{name}" already exists')
@@ -289,8 +296,13 @@ class APIServer:
         r = self.store.delete_range(registry_key(kind, namespace, name), prev_kv=True)
         if not r.deleted:
             raise APIError("NotFound", f'{kind.lower()}s "{name}" not found')
+        last = r.prev_kvs[0].value
+        if kind == "Pod":
+            uid = last.metadata.uid or last.key
+            self.pods_removed[uid] = last
+            self.pods_removed_at[uid] = self.engine.now
         self._written(r.revision)
-        return r.prev_kvs[0].value  # type: ignore[no-any-return]
+        return last  # type: ignore[no-any-return]
 
     def bind(self, namespace: str, name: str, node: str) -> BaseModel:
         """The pods/binding subresource: set spec.nodeName of an unbound pod (Conflict if bound)."""

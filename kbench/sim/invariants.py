@@ -18,7 +18,6 @@ class InvariantChecker:
     """Remembers what it saw last (etcd's revision) and checks the current state."""
 
     sched: SchedulerProcess
-    created: dict[str, float]
     last_revision: int = 0
 
     def check(self) -> None:
@@ -46,9 +45,10 @@ class InvariantChecker:
                 running += 1
             else:
                 pending += 1
-        if len(self.created) != pending + running + ended:
-            raise InvariantError(f"t={now}: {len(self.created)} pods created but {pending} pending + {running} "
-                                 f"running + {ended} ended")
+        created, removed = len(api.pods_created), len(api.pods_removed)
+        if created != pending + running + ended + removed:
+            raise InvariantError(f"t={now}: {created} pods created but {pending} pending + {running} "
+                                 f"running + {ended} ended + {removed} deleted")
         in_queue = {q.key for q in self.sched.queue.pods_in_active_q() + self.sched.queue.pods_in_backoff_q()} | {
             q.key for q in self.sched.queue.unschedulable()}
         bound = {p.key for p in pods if p.spec.node_name}

@@ -90,8 +90,8 @@ class SchedulerProcess:
             pod_max_backoff=self.profile.pod_max_backoff_seconds,
             hint_maps={self.profile.name: queueing_hint_map(self.profile, self.cluster)},
         )
-        self.bound = 0
-        """Pods this scheduler has bound so far."""
+        self.bound_at: dict[str, float] = {}
+        """uid -> when the pod's binding committed."""
         self.assumed: dict[str, str] = {}
         """uid -> node of pods assumed in the cache whose binding the informer has not shown yet."""
         self._busy = False
@@ -252,7 +252,7 @@ class SchedulerProcess:
         if not isinstance(result, APIError):
             self._event("Normal", "Scheduled", pod, f"Successfully assigned {pod.key} to {node}")
             self.queue.done(qpi.uid)
-            self.bound += 1
+            self.bound_at[pod.metadata.uid or pod.key] = self.engine.now
             return
         uid = pod.metadata.uid or pod.key
         if self.assumed.pop(uid, None) is not None:

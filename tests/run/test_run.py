@@ -102,7 +102,7 @@ def test_invariant_checker_catches_a_broken_state(tmp_path: Path) -> None:
     api.create(Node.model_validate({"metadata": {"name": "n"}, "status": {"allocatable": {"cpu": "1", "pods": "1"}}}))
     sched.start()
     api.engine.run(until=1.0)
-    checker = InvariantChecker(sched, {})
+    checker = InvariantChecker(sched)
     checker.check()
     sched.cluster.requested[0, 0] = 5000
     with pytest.raises(InvariantError, match="node n has cpu requested 5000 > allocatable 1000"):
