@@ -125,10 +125,10 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
 
     def committed(obj: Any, result: Any) -> None:
         if isinstance(result, APIError):
-            api.event("Warning", "FailedCreate", obj.kind, object_key(obj), f"create rejected: {result}")
+            api.event("Warning", "FailedApply", obj.kind, object_key(obj), f"apply rejected: {result}")
 
     def arrive(obj: BaseModel) -> None:
-        api.submit(api.create, obj, on_done=lambda result: committed(obj, result))
+        api.submit(api.apply, obj, on_done=lambda result: committed(obj, result))
 
     for t, obj in cluster:
         if t == 0.0:

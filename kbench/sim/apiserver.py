@@ -79,6 +79,15 @@ def object_key(obj: BaseModel) -> str:
     return f"{ns}/{name}" if ns is not None else name
 
 
+def _only_images_differ(old: Any, new: Any) -> bool:
+    """True when two pod specs are equal but for their containers' images."""
+    def strip(spec: Any) -> Any:
+        return spec.model_copy(update={
+            "containers": [c.model_copy(update={"image": ""}) for c in spec.containers],
+            "init_containers": [c.model_copy(update={"image": ""}) for c in spec.init_containers]})
+    return bool(strip(old) == strip(new))
+
+
 def _pod_grace(pod: Any, requested: int | None) -> int:
     """The grace period a pod delete gets (pod strategy CheckGracefulDelete)."""
     if not pod.spec.node_name or pod.status.get("phase") in ("Succeeded", "Failed"):
@@ -234,6 +243,27 @@ class APIServer:
     def _suffix(self) -> str:
         idx = self.names_rng.integers(len(NAME_ALPHABET), size=5)
         return "".join(NAME_ALPHABET[i] for i in idx)
+
+    def apply(self, obj: BaseModel) -> BaseModel:
+        """``kubectl apply``: create the object, or, if it exists, replace its labels, annotations
+        and spec with the manifest's (status, uid and ownership are kept). A pod's spec is
+        immutable but for container images, as the API server's pod update validation says."""
+        kind = obj.kind  # type: ignore[attr-defined]
+        ns = _ns(obj)
+        try:
+            current = self.get(kind, ns, obj.metadata.name)  # type: ignore[attr-defined]
+        except APIError:
+            return self.create(obj)
+        spec = getattr(obj, "spec", None)
+        if kind == "Pod" and not _only_images_differ(current.spec, spec):  # type: ignore[attr-defined]
+            raise APIError("Invalid", f'Pod "{obj.metadata.name}" is invalid: spec: Forbidden: pod updates may '  # type: ignore[attr-defined]
+                                      "not change fields other than `spec.containers[*].image`")
+        meta = current.metadata.model_copy(update={"labels": obj.metadata.labels,  # type: ignore[attr-defined]
+                                                   "annotations": obj.metadata.annotations})  # type: ignore[attr-defined]
+        changes: dict[str, Any] = {"metadata": meta}
+        if spec is not None:
+            changes["spec"] = spec
+        return self.update(current.model_copy(update=changes))
 
     def get(self, kind: str, namespace: str | None, name: str) -> BaseModel:
         """The stored object; NotFound if there is none."""

@@ -79,23 +79,26 @@ def duration_seconds(obj: BaseModel, file: str, where: str) -> float | None:
 def load_timed_manifests(path: str | Path, time_scale: float = 1.0) -> list[Arrival]:
     """(arrival time x ``time_scale``, object) for every object in the file, sorted by time (stable).
 
-    Kinds kbench does not store are skipped with a warning; a file with no object, or with the same
-    object (kind, namespace, name) twice, is an error."""
+    The same object (kind, namespace, name) may appear again with a later arrival time: it is then
+    applied over the first (``kubectl apply``: e.g. a Deployment's new replicas or image at that
+    time). Kinds kbench does not store are skipped with a warning; a file with no object, or with
+    the same object twice at the same time, is an error."""
     file = str(path)
     out: list[Arrival] = []
-    seen: dict[tuple[str, str | None, str], str] = {}
+    seen: dict[tuple[str, str | None, str, float], str] = {}
     for doc, where in manifest_documents(path):
         kind = doc.get("kind") if isinstance(doc, dict) else None
         if isinstance(kind, str) and kind not in KINDS:
             warnings.warn(f"{file}: {where}kind: {kind} is not used by kbench; skipped", stacklevel=2)
             continue
         obj = parse_object(doc, file, where)
-        ident = (obj.kind, getattr(obj.metadata, "namespace", None) or None, obj.metadata.name)  # type: ignore[attr-defined]
+        t = arrival_time(obj, file, where)
+        ident = (obj.kind, getattr(obj.metadata, "namespace", None) or None, obj.metadata.name, t)  # type: ignore[attr-defined]
         if ident in seen:
             raise InputError(file, f"{where}metadata.name",
-                             f"{ident[0]} {obj.metadata.name!r} is defined twice (first at {seen[ident] or 'the top'})")  # type: ignore[attr-defined]
+                             f"{ident[0]} {obj.metadata.name!r} is defined twice for the same arrival time "  # type: ignore[attr-defined]
+                             f"(first at {seen[ident] or 'the top'})")
         seen[ident] = where.rstrip(".")
-        t = arrival_time(obj, file, where)
         duration = duration_seconds(obj, file, where)
         if time_scale != 1.0 and duration is not None:
             notes = {**obj.metadata.annotations, DURATION_ANNOTATION: repr(duration * time_scale)}  # type: ignore[attr-defined]

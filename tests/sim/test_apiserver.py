@@ -160,3 +160,18 @@ def test_compactor_compacts_to_the_previous_ticks_revision() -> None:
     # second tick: writes revision 5, compacts to 3 (what the first tick saw)
     assert api.store.revision == 5 and api.store.compact_revision == 3
     assert [p.metadata.name for p in api.list("Pod")[0]] == ["a", "b"]
+
+
+def test_apply_creates_then_replaces_spec_and_labels() -> None:
+    _, api = setup()
+    first = api.apply(Pod.model_validate({"metadata": {"name": "a", "labels": {"v": "1"}},
+                                          "spec": {"containers": [{"name": "c", "image": "app:1"}]}}))
+    api.bind("default", "a", "n1")
+    again = api.apply(Pod.model_validate({"metadata": {"name": "a", "labels": {"v": "2"}},
+                                          "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "app:2"}]}}))
+    assert again.metadata.uid == first.metadata.uid and again.metadata.labels == {"v": "2"}
+    assert again.spec.containers[0].image == "app:2"
+    with pytest.raises(APIError, match="may not change fields other than"):
+        api.apply(Pod.model_validate({"metadata": {"name": "a"},
+                                      "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "app:2",
+                                                                                 "resources": {"requests": {"cpu": "1"}}}]}}))

@@ -79,7 +79,13 @@ def test_unknown_kinds_are_skipped_with_a_warning_and_empty_files_refused(tmp_pa
 
 
 def test_an_object_defined_twice_is_refused(tmp_path: Path) -> None:
-    p = write(tmp_path, PODS + "---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c}]}\n")
+    p = write(tmp_path, PODS + "---\napiVersion: v1\nkind: Pod\nmetadata: {name: a, annotations: {kbench.io/arrival-seconds: '20'}}\nspec: {containers: [{name: c}]}\n")
     with pytest.raises(InputError) as e:
         load_timed_manifests(p)
-    assert str(e.value) == f"{p}: [4].metadata.name: Pod 'a' is defined twice (first at [2])"
+    assert str(e.value) == f"{p}: [4].metadata.name: Pod 'a' is defined twice for the same arrival time (first at [2])"
+
+
+def test_a_later_copy_of_an_object_is_kept_as_an_apply(tmp_path: Path) -> None:
+    later = "---\napiVersion: v1\nkind: Pod\nmetadata: {name: first, annotations: {kbench.io/arrival-seconds: '50'}}\nspec: {containers: [{name: c, image: nginx:2}]}\n"
+    got = load_timed_manifests(write(tmp_path, PODS + later))
+    assert [(t, o.metadata.name) for t, o in got][-1] == (50.0, "first")
