@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from kbench.api.label_validation import parse_int64
 
@@ -48,12 +49,21 @@ class Quantity:
 
     def milli_value(self) -> int:
         """The value in thousandths rounded up, as Quantity.MilliValue()."""
-        return _round_up(self.amount * 1000)
+        return _round_up(self.amount, 1000)
 
 
-def _round_up(x: Fraction) -> int:
-    """Round away from zero to an integer, as apimachinery's scaled-value conversions do."""
-    return math.ceil(x) if x >= 0 else -math.ceil(-x)
+def _round_up(x: Fraction, scale: int = 1) -> int:
+    """``x * scale`` rounded away from zero to an integer, as apimachinery's scaled-value
+    conversions do. Integer arithmetic on the numerator and (positive) denominator: the same
+    result as ``math.ceil`` on the exact product, without building Fractions."""
+    try:
+        n, d = x.numerator * scale, x.denominator
+    except AttributeError:  # not a Rational (a float, say): the exact general path
+        y = x * scale
+        return math.ceil(y) if y >= 0 else -math.ceil(-y)
+    if d == 1:
+        return n
+    return -(-n // d) if n >= 0 else n // d
 
 
 def _split(text: str) -> tuple[bool, str, str]:
@@ -110,6 +120,20 @@ def parse_quantity(raw: object) -> Quantity:
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         raise QuantityError(str(raw))
     text = raw if isinstance(raw, str) else repr(raw)
+    if type(text) is str:
+        return _parse_cached(text)
+    return _parse(text)
+
+
+@lru_cache(maxsize=1 << 14)
+def _parse_cached(text: str) -> Quantity:
+    """_parse memoized on the text: a Quantity is immutable, so equal texts may share one.
+    Texts that are not quantities raise every time (lru_cache does not keep exceptions)."""
+    return _parse(text)
+
+
+def _parse(text: str) -> Quantity:
+    """Parse the text of a quantity (ParseQuantity)."""
     if text == "":
         raise QuantityError(text)
     positive, number, suffix = _split(text)

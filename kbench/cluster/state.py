@@ -23,10 +23,8 @@ from kbench.api.resources import (
     MEMORY,
     NON_ZERO_DEFAULTS,
     PODS,
-    int_requests,
     node_allocatable,
-    pod_requests,
-    to_int,
+    pod_int_requests,
 )
 from kbench.cluster.interning import Interner, LabelTable
 from kbench.cluster.owners import Owners
@@ -298,14 +296,14 @@ class ClusterState:
         uid = pod.metadata.uid or pod.key
         if uid in self.pods:
             raise ValueError(f"pod {pod.key} added twice")
-        req = {self.resource_column(k): v for k, v in int_requests(pod_requests(pod)).items()}
-        nz = pod_requests(pod, NON_ZERO_DEFAULTS)
+        req = {self.resource_column(k): v for k, v in pod_int_requests(pod).items()}
+        nz = pod_int_requests(pod, NON_ZERO_DEFAULTS)
         rec = PodRecord(
             pod=pod,
             node=i,
             req=req,
-            nz_cpu=to_int(CPU, nz.get(CPU, 0)),  # type: ignore[arg-type]
-            nz_mem=to_int(MEMORY, nz.get(MEMORY, 0)),  # type: ignore[arg-type]
+            nz_cpu=nz.get(CPU, 0),
+            nz_mem=nz.get(MEMORY, 0),
             ports=host_ports(pod),
             terminating=pod.metadata.deletion_timestamp is not None,
             has_affinity=has_pod_affinity(pod),

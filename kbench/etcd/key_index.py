@@ -135,6 +135,11 @@ class KeyIndex:
         Mirrors keyIndex.get; None stands for ErrRevisionNotFound, which is the common case of a
         read of a missing key and so not raised.
         """
+        g = self.generations[-1] if self.generations else None
+        if g is not None and g.revs and g.revs[-1].main <= at_rev:
+            # the common read of a live key's latest revision: the current generation holds it
+            # (findGeneration stops there, as its first revision is <= at_rev too)
+            return g.revs[-1], g.created, g.ver
         if self.is_empty():
             raise InvariantError(f"'get' got an unexpected empty keyIndex: key {self.key!r}")
         g = self.find_generation(at_rev)

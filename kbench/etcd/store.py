@@ -132,6 +132,8 @@ class Compare:
             raise ValueError(f"compare target must be one of {sorted(TARGETS)}, not {self.target!r}")
         if self.op not in OPS:
             raise ValueError(f"compare op must be one of {OPS}, not {self.op!r}")
+        if self.range_end is None and type(self.key) is bytes:
+            return  # one key, already bytes: _client_range would return both unchanged
         key, end = _client_range(self.key, self.range_end)
         object.__setattr__(self, "key", key)
         object.__setattr__(self, "range_end", end)
@@ -450,15 +452,33 @@ class Store:
         cmps = list(compare)
         then = list(success)
         other = list(failure)
-        if max(len(cmps), len(then), len(other)) > MAX_TXN_OPS:
+        if len(cmps) > MAX_TXN_OPS or len(then) > MAX_TXN_OPS or len(other) > MAX_TXN_OPS:
             raise TooManyOpsError()
-        if any(not c.key for c in cmps) or any(not op.key for op in then) or any(not op.key for op in other):
-            raise EmptyKeyError()
-        _check_intervals(then)
-        _check_intervals(other)
-        ok = all(self._apply_compare(c) for c in cmps)
+        is_write = False
+        for c in cmps:
+            if not c.key:
+                raise EmptyKeyError()
+        for op in then:
+            if not op.key:
+                raise EmptyKeyError()
+            if op.kind != RANGE:
+                is_write = True
+        for op in other:
+            if not op.key:
+                raise EmptyKeyError()
+            if op.kind != RANGE:
+                is_write = True
+        # one op cannot repeat a key: only longer branches need the interval check
+        if len(then) > 1:
+            _check_intervals(then)
+        if len(other) > 1:
+            _check_intervals(other)
+        ok = True
+        for c in cmps:
+            if not self._apply_compare(c):
+                ok = False
+                break
         ops = then if ok else other
-        is_write = any(op.kind != RANGE for op in then) or any(op.kind != RANGE for op in other)
         if is_write:
             for op in ops:
                 if op.kind == PUT and op.lease != NO_LEASE and self._lessor.lookup(op.lease) is None:
@@ -472,6 +492,14 @@ class Store:
     def _apply_compare(self, c: Compare) -> bool:
         """Mirrors applyCompare (apply.go): a missing key compares as a zero KeyValue, except that
         a value compare on it is false; over a range, every key must satisfy the compare."""
+        if c.range_end is None:
+            # one key: _range_keys at the current revision, without building its lists
+            if self._current_rev < self._compact_main_rev:
+                raise CompactedError(self._compact_main_rev)
+            got = self._index.get(c.key, self._current_rev)
+            if got is None:
+                return False if c.target == "value" else _compare_kv(c, _ZERO_KV)
+            return _compare_kv(c, self._backend[got[0]])
         kvs = self._range_keys(c.key, _gte(c.range_end), self._current_rev, 0, 0, False)[0]
         if not kvs:
             if c.target == "value":

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import pytest
 
-from kbench.api.quantity import QuantityError, parse_quantity
+from kbench.api.quantity import Quantity, QuantityError, parse_quantity
 
 
 @pytest.mark.parametrize(
@@ -81,3 +82,52 @@ def test_not_a_string_or_number() -> None:
     for raw in (None, True, [1], {"a": 1}):
         with pytest.raises(QuantityError):
             parse_quantity(raw)
+
+
+def test_parses_are_shared_and_equal_to_fresh_ones() -> None:
+    # parse_quantity is memoized on the text: equal texts give one immutable Quantity
+    q = parse_quantity("250m")
+    assert parse_quantity("250m") is q
+    assert q.amount == Fraction(1, 4) and q.text == "250m"
+    # numbers are keyed on their repr, so 1 and 1.0 stay distinct texts with equal amounts
+    assert parse_quantity(1).text == "1" and parse_quantity(1.0).text == "1.0"
+    assert parse_quantity(1).amount == parse_quantity(1.0).amount == 1
+
+
+def test_invalid_text_raises_every_time() -> None:
+    for _ in range(3):
+        with pytest.raises(QuantityError):
+            parse_quantity("12x")
+
+
+def test_str_subclass_keeps_its_text() -> None:
+    class Text(str):
+        pass
+
+    raw = Text("2Gi")
+    q = parse_quantity(raw)
+    assert q.text is raw and q.amount == 2 * 1024**3
+
+
+@pytest.mark.parametrize(
+    ("amount", "value", "milli"),
+    [
+        (Fraction(3, 2), 2, 1500),
+        (Fraction(-3, 2), -2, -1500),  # away from zero
+        (Fraction(1, 10**9), 1, 1),
+        (Fraction(-1, 10**9), -1, -1),
+        (Fraction(7), 7, 7000),
+        (Fraction(-7), -7, -7000),
+        (Fraction(0), 0, 0),
+        (Fraction(1, 3000), 1, 1),
+        (Fraction(2, 3000), 1, 1),
+        (Fraction(3001, 3000), 2, 1001),
+    ],
+)
+def test_rounding_matches_ceil_away_from_zero(amount: Fraction, value: int, milli: int) -> None:
+    def ref(x: Fraction) -> int:
+        return math.ceil(x) if x >= 0 else -math.ceil(-x)
+
+    q = Quantity(amount, "")
+    assert (q.value(), q.milli_value()) == (value, milli) == (ref(amount), ref(amount * 1000))
+    assert type(q.value()) is int and type(q.milli_value()) is int

@@ -3,10 +3,19 @@ scheduler's non-zero defaults (schedutil.DefaultMilliCPURequest / DefaultMemoryR
 
 from __future__ import annotations
 
+import gc
 from fractions import Fraction
 
-from kbench.api.objects import Pod
-from kbench.api.resources import NON_ZERO_DEFAULTS, int_requests, is_scalar_resource, pod_requests
+from kbench.api import resources
+from kbench.api.objects import Container, Pod
+from kbench.api.resources import (
+    NON_ZERO_DEFAULTS,
+    _pod_requests,
+    int_requests,
+    is_scalar_resource,
+    pod_int_requests,
+    pod_requests,
+)
 
 
 def pod(spec: dict) -> Pod:
@@ -71,3 +80,55 @@ def test_scalar_resource_names() -> None:
     assert not is_scalar_resource("cpu")
     assert not is_scalar_resource("foo")
     assert not is_scalar_resource("requests.nvidia.com/gpu")
+
+
+def test_requests_are_memoized_per_spec_and_returned_as_new_dicts() -> None:
+    p = pod({"containers": [c("a", {"cpu": "250m", "memory": "1Gi"})]})
+    first = pod_requests(p)
+    first["cpu"] = Fraction(99)  # callers may change what they get
+    assert pod_requests(p) == {"cpu": Fraction(1, 4), "memory": Fraction(1024**3)}
+    ints = pod_int_requests(p, NON_ZERO_DEFAULTS)
+    ints["memory"] = 0
+    assert pod_int_requests(p, NON_ZERO_DEFAULTS) == {"cpu": 250, "memory": 1024**3}
+    # a copy that keeps the spec (a metadata or status update) shares the result
+    moved = p.model_copy(update={"status": {"phase": "Running"}})
+    assert moved.spec is p.spec
+    assert pod_requests(moved) == pod_requests(p)
+
+
+def test_a_copy_with_a_new_spec_is_computed_afresh() -> None:
+    p = pod({"containers": [c("a", {"cpu": "1"})]})
+    assert pod_requests(p) == {"cpu": 1}
+    assert pod_int_requests(p) == {"cpu": 1000}
+    bigger = p.spec.model_copy(update={"containers": [Container(name="a", resources={"requests": {"cpu": "3"}})]})
+    q = p.model_copy(update={"spec": bigger})
+    assert pod_requests(q) == {"cpu": 3}
+    assert pod_int_requests(q) == {"cpu": 3000}
+    assert pod_int_requests(q, NON_ZERO_DEFAULTS) == {"cpu": 3000, "memory": 200 * 1024**2}
+    assert pod_requests(p) == {"cpu": 1}
+
+
+def test_memo_matches_computation_for_every_argument() -> None:
+    p = pod({"containers": [c("a"), c("b", {"cpu": "0"}), c("d", {"memory": "1Gi"}, {"cpu": "2"})],
+             "initContainers": [c("s", {"cpu": "300m"}, restart="Always"), c("i", {"memory": "5Gi"})],
+             "overhead": {"cpu": "10m"}})
+    own_defaults = {"cpu": Fraction(1, 10), "memory": Fraction(200 * 1024 * 1024)}  # equal, not the same dict
+    for non_missing in (None, NON_ZERO_DEFAULTS, own_defaults, {"cpu": 7}):
+        want = _pod_requests(p.spec, non_missing)
+        for _ in range(2):
+            got = pod_requests(p, non_missing)
+            assert got == want and all(type(v) is Fraction for v in got.values())
+            assert pod_int_requests(p, non_missing) == int_requests(want)
+
+
+def test_memo_is_dropped_with_its_spec() -> None:
+    p = pod({"containers": [c("a", {"cpu": "1"})]})
+    pod_requests(p)
+    key = id(p.spec)
+    ref = resources._MEMO[key][0]
+    assert ref() is p.spec
+    del p
+    gc.collect()
+    assert ref() is None
+    assert resources._MEMO.get(key, [None])[0] is not ref
+    assert all(m[0]() is not None for m in resources._MEMO.values())

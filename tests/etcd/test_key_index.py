@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from kbench.errors import InvariantError, RevisionNotFoundError
@@ -216,3 +218,57 @@ def test_prefix_range_end() -> None:
     assert prefix_range_end(b"foo") == b"fop"
     assert prefix_range_end(b"a\xff") == b"b"
     assert prefix_range_end(b"\xff\xff") == b"\x00"
+
+
+def _reference_get(ki: KeyIndex, at_rev: int) -> tuple[Revision, Revision, int] | None:
+    """keyIndex.get spelt out as key_index.go does: findGeneration, then walk it newest first."""
+    gens = ki.generations
+    lastg = len(gens) - 1
+    for cg in range(lastg, -1, -1):
+        g = gens[cg]
+        if not g.revs:
+            continue
+        if cg != lastg and g.revs[-1].main <= at_rev:
+            return None  # the key was deleted by at_rev
+        if g.revs[0].main <= at_rev:
+            for n in range(len(g.revs) - 1, -1, -1):
+                if g.revs[n].main <= at_rev:
+                    return g.revs[n], g.created, g.ver - (len(g.revs) - n - 1)
+            return None
+    return None
+
+
+def test_get_of_a_live_key() -> None:
+    # newTestKeyIndex without its last tombstone: the current generation is [14.0, 14.1]
+    ki = KeyIndex(b"foo")
+    for main, sub, tomb in [(2, 0, 0), (4, 0, 0), (6, 0, 1), (8, 0, 0), (10, 0, 0), (12, 0, 1), (14, 0, 0), (14, 1, 0)]:
+        (ki.tombstone if tomb else ki.put)(main, sub)
+    assert ki.get(20) == ki.get(14) == (Revision(14, 1), Revision(14, 0), 2)
+    assert ki.get(13) is None and ki.get(12) is None
+    assert ki.get(11) == (Revision(10, 0), Revision(8, 0), 2)
+
+
+def test_get_matches_key_index_go_on_random_histories() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        ki = KeyIndex(b"k")
+        rev = 1
+        compacted = 0
+        for _ in range(rng.randint(1, 12)):
+            rev += rng.randint(1, 2)
+            live = bool(ki.generations) and bool(ki.generations[-1].revs)
+            if live and rng.random() < 0.3:
+                ki.tombstone(rev, 0)
+            else:
+                ki.put(rev, 0)
+                if rng.random() < 0.2:
+                    ki.put(rev, 1)
+            if rng.random() < 0.15 and rev > compacted:
+                compacted = rng.randint(compacted + 1, rev)
+                ki.compact(compacted, set())
+                if ki.is_empty():
+                    break
+        if ki.is_empty():
+            continue
+        for at in range(0, rev + 3):
+            assert ki.get(at) == _reference_get(ki, at), (ki, at)

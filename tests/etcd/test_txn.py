@@ -183,3 +183,39 @@ def test_compare_validation() -> None:
         Compare(b"k", "size", "=", 1)
     with pytest.raises(ValueError):
         Compare(b"k", "mod", ">=", 1)
+
+
+def test_both_branches_are_checked_whatever_their_size() -> None:
+    # checkIntervals runs on both branches before the compares choose one; a one-op branch is
+    # trivially fine, a longer one is checked even when it is not the branch taken.
+    s = Store()
+    with pytest.raises(DuplicateKeyError):
+        s.txn([], [Op.put(b"k", b"1")], [Op.put(b"x", b"1"), Op.put(b"x", b"2")])
+    with pytest.raises(DuplicateKeyError):
+        s.txn([], [Op.delete(b"a", b"z"), Op.put(b"k", b"1")], [Op.put(b"x", b"1")])
+    with pytest.raises(EmptyKeyError):  # empty keys are refused before duplicates are looked for
+        s.txn([], [Op.put(b"x", b"1"), Op.put(b"x", b"2")], [Op.get(b"")])
+    with pytest.raises(TooManyOpsError):  # and too many ops before empty keys
+        s.txn([Compare(b"", "version", "=", 0)], [Op.get(b"k")] * 129)
+    assert s.revision == 1
+    r = s.txn([Compare(b"k", "create", "=", 0)], [Op.put(b"k", b"1")], [Op.get(b"k")])
+    assert r.succeeded and r.revision == 2
+
+
+def test_compare_keys_as_clients_send_them() -> None:
+    key = b"k"
+    assert Compare(key, "mod", "=", 0).key is key
+    assert Compare("k", "mod", "=", 0) == Compare(b"k", "mod", "=", 0)
+    assert Compare(bytearray(b"k"), "mod", "=", 0).key == b"k"
+    assert Compare(b"a", "mod", "=", 0, b"").range_end is None
+    assert Compare(b"", "mod", "=", 0, b"\0").key == b"\0"
+    s = Store()
+    s.put(b"k", b"v")
+    s.put(b"k", b"w")
+    assert s.txn([Compare("k", "version", "=", 2), Compare(b"k", "value", "=", b"w")]).succeeded
+    assert not s.txn([Compare(b"k", "value", "=", b"v")]).succeeded
+    assert not s.txn([Compare(b"missing", "value", "!=", b"v")]).succeeded  # value compare on a missing key
+    assert s.txn([Compare(b"missing", "mod", "=", 0)]).succeeded
+    assert s.txn([Compare(b"a", "version", ">", 0, b"z")]).succeeded
+    s.delete_range(b"k")
+    assert s.txn([Compare(b"k", "version", "=", 0), Compare(b"k", "create", "=", 0)]).succeeded

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from kbench.api.objects import Pod
-from kbench.api.resources import NON_ZERO_DEFAULTS, int_requests, is_scalar_resource, pod_requests
+from kbench.api.resources import NON_ZERO_DEFAULTS, is_scalar_resource, pod_int_requests
 from kbench.cluster.state import R_CPU, R_MEMORY, ClusterState
 from kbench.scheduler.framework import MAX_NODE_SCORE
 
@@ -45,8 +45,7 @@ class PodResourceVector:
 
 def pod_vector(pod: Pod, cluster: ClusterState, resources: Sequence[ResourceSpec], use_requested: bool) -> PodResourceVector:
     """calculatePodResourceRequestList: non-zero defaults unless ``use_requested``."""
-    amounts = pod_requests(pod, None if use_requested else NON_ZERO_DEFAULTS)
-    reqs = int_requests(amounts)
+    reqs = pod_int_requests(pod, None if use_requested else NON_ZERO_DEFAULTS)
     cols, use_nz, pod_req, weights = [], [], [], []
     for r in resources:
         col = cluster.resources.get(r.name)
