@@ -3,7 +3,10 @@ write the results folder (DESIGN.md §5)."""
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,7 @@ from pydantic import BaseModel
 from kbench import __version__
 from kbench.api.objects import Pod
 from kbench.api.qos import qos_class
-from kbench.api.resources import int_requests, pod_requests
+from kbench.api.resources import pod_int_requests
 from kbench.config.policy import load_policy
 from kbench.config.scheduler_config import default_profile, load_scheduler_config
 from kbench.controllers.base import controller_of
@@ -114,39 +117,40 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
     _warm_up(profile)
     compile_seconds = time.perf_counter() - compile_start
 
-    wall_start = time.perf_counter()
-    engine = Engine(np.random.default_rng(seed))
-    sim = policy.simulation
-    api = APIServer(Store(), engine, latency=CommitClock(sim.latency.write, np.random.default_rng([seed, 3])))
-    sched = SchedulerProcess(api, profile, cost=CycleCost(sched_cfg.cycle_cost.fixed, sched_cfg.cycle_cost.per_node),
-                             watch_delay=sim.latency.watch)
-    kubelets = Kubelets(api, image_pull_seconds=sim.image_pull_seconds, watch_delay=sim.latency.watch)
-    controllers = ControllerManager(api, watch_delay=sim.latency.watch)
+    with _fewer_gc_passes():
+        wall_start = time.perf_counter()
+        engine = Engine(np.random.default_rng(seed))
+        sim = policy.simulation
+        api = APIServer(Store(), engine, latency=CommitClock(sim.latency.write, np.random.default_rng([seed, 3])))
+        sched = SchedulerProcess(api, profile, cost=CycleCost(sched_cfg.cycle_cost.fixed, sched_cfg.cycle_cost.per_node),
+                                 watch_delay=sim.latency.watch)
+        kubelets = Kubelets(api, image_pull_seconds=sim.image_pull_seconds, watch_delay=sim.latency.watch)
+        controllers = ControllerManager(api, watch_delay=sim.latency.watch)
 
-    def committed(obj: Any, result: Any) -> None:
-        if isinstance(result, APIError):
-            api.event("Warning", "FailedApply", obj.kind, object_key(obj), f"apply rejected: {result}")
+        def committed(obj: Any, result: Any) -> None:
+            if isinstance(result, APIError):
+                api.event("Warning", "FailedApply", obj.kind, object_key(obj), f"apply rejected: {result}")
 
-    def arrive(obj: BaseModel) -> None:
-        api.submit(api.apply, obj, on_done=lambda result: committed(obj, result))
+        def arrive(obj: BaseModel) -> None:
+            api.submit(api.apply, obj, on_done=lambda result: committed(obj, result))
 
-    for t, obj in cluster:
-        if t == 0.0:
-            api.create(obj)
-    api.start_compactor()
-    sched.start()
-    kubelets.start()
-    controllers.start()
-    recorder = Recorder(sched, sim.sample_interval)
-    recorder.start()
-    for t, obj in [a for a in cluster if a[0] > 0.0] + workload:
-        engine.at(t, arrive, obj)
-    last_arrival = max((t for t, _ in cluster + workload), default=0.0)
-    checker = InvariantChecker(sched) if check else None
-    _drive(engine, sched, kubelets, controllers, last_arrival, until, sim.sample_interval, progress, checker)
-    if checker is not None:
-        checker.check()
-    recorder.sample_now()
+        for t, obj in cluster:
+            if t == 0.0:
+                api.create(obj)
+        api.start_compactor()
+        sched.start()
+        kubelets.start()
+        controllers.start()
+        recorder = Recorder(sched, sim.sample_interval)
+        recorder.start()
+        for t, obj in [a for a in cluster if a[0] > 0.0] + workload:
+            engine.at(t, arrive, obj)
+        last_arrival = max((t for t, _ in cluster + workload), default=0.0)
+        checker = InvariantChecker(sched) if check else None
+        _drive(engine, sched, kubelets, controllers, last_arrival, until, sim.sample_interval, progress, checker)
+        if checker is not None:
+            checker.check()
+        recorder.sample_now()
     wall = time.perf_counter() - wall_start
 
     tables, counts = _tables(api, sched, kubelets, recorder)
@@ -163,6 +167,19 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
     target = Path(out) if out is not None else Path("results") / f"{policy.name}-s{seed}"
     write_results(target, run, tables, overwrite=True)
     return RunResult(target, run)
+
+
+@contextmanager
+def _fewer_gc_passes() -> Iterator[None]:
+    """Run with rarer cyclic garbage collections: a run holds ~10^6 long-lived objects (cached pods
+    and etcd revisions) that every full collection walks again, and it makes little cyclic garbage.
+    Measured on scheduler-perf-basic: ~10% less wall time. The thresholds are restored after."""
+    old = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def _warm_up(profile: Any) -> None:
@@ -217,7 +234,7 @@ def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Re
     rows = []
     for p in pods:
         uid = p.metadata.uid or p.key
-        req = int_requests(pod_requests(p))
+        req = pod_int_requests(p)
         gpu = req.get(GPU, 0)
         demand = req.get(GPU_MILLI, 0)
         models = gpu_models(p)

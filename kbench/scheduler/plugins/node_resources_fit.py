@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from kbench.api.resources import int_requests, is_scalar_resource, pod_requests
+from kbench.api.resources import is_scalar_resource, pod_int_requests
 from kbench.cluster.state import R_PODS, ClusterState
 from kbench.config.plugin_args import NodeResourcesFitArgs
 from kbench.scheduler.framework import (
@@ -101,7 +101,7 @@ class NodeResourcesFit(Plugin):
 
     def _fit_request(self, pi: PodInfo, cluster: ClusterState) -> _FitRequest:
         def build() -> _FitRequest:
-            reqs = int_requests(pod_requests(pi.pod))
+            reqs = pod_int_requests(pi.pod)
             items = sorted(
                 (cluster.resource_column(k), v) for k, v in reqs.items() if v > 0 and k != "pods" and not self._ignored(k)
             )
