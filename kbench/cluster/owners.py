@@ -23,22 +23,31 @@ class Owners:
     """Services and controllers by namespace and name."""
 
     def __init__(self) -> None:
-        self.services: dict[str, list[Service]] = {}
+        self.services: dict[str, dict[str, Service]] = {}
         self.controllers: dict[tuple[str, str, str], BaseModel] = {}
 
     def add(self, obj: BaseModel) -> None:
         meta = obj.metadata  # type: ignore[attr-defined]
         ns = meta.namespace or "default"
         if isinstance(obj, Service):
-            self.services.setdefault(ns, []).append(obj)
+            self.services.setdefault(ns, {})[meta.name] = obj
         else:
             self.controllers[(obj.kind, ns, meta.name)] = obj  # type: ignore[attr-defined]
+
+    def remove(self, obj: BaseModel) -> None:
+        """Forget a Service or controller (it was deleted)."""
+        meta = obj.metadata  # type: ignore[attr-defined]
+        ns = meta.namespace or "default"
+        if isinstance(obj, Service):
+            self.services.get(ns, {}).pop(meta.name, None)
+        else:
+            self.controllers.pop((obj.kind, ns, meta.name), None)  # type: ignore[attr-defined]
 
     def default_selector(self, pod: Pod) -> Selector:
         """Mirrors helper.DefaultSelector(pod, services, rcs, rss, sss)."""
         labels = pod.metadata.labels
         merged: dict[str, str] = {}
-        for svc in self.services.get(pod.namespace, []):
+        for svc in self.services.get(pod.namespace, {}).values():
             sel = svc.spec.selector
             if sel is None:
                 continue

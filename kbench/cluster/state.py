@@ -202,8 +202,14 @@ class ClusterState:
         self.version += 1
 
     def add_owner(self, obj: BaseModel) -> None:
-        """Record a Service or controller whose selector PodTopologySpread's defaults read."""
+        """Record (or replace) a Service or controller whose selector PodTopologySpread's defaults read."""
         self.owners.add(obj)
+        self.epoch += 1
+        self.version += 1
+
+    def remove_owner(self, obj: BaseModel) -> None:
+        """Forget a deleted Service or controller."""
+        self.owners.remove(obj)
         self.epoch += 1
         self.version += 1
 
@@ -232,6 +238,59 @@ class ClusterState:
         self.epoch += 1
         self.version += 1
         return i
+
+    def update_node(self, node: Node) -> int:
+        """Replace a node's object (labels, taints, unschedulable, allocatable, images) in place."""
+        i = self.node_index[node.name]
+        self._forget_node_facts(i)
+        self.nodes[i] = node
+        self.node_label_dicts[i] = dict(node.metadata.labels)
+        self.alloc[i, :] = 0
+        for name, v in node_allocatable(node).items():
+            self.alloc[i, self.resource_column(name)] = v
+            self._max_alloc = max(self._max_alloc, v)
+        self.unschedulable[i] = node.spec.unschedulable
+        self.n_unschedulable += int(node.spec.unschedulable)
+        for e in {TAINT_EFFECTS.index(t.effect) for t in node.spec.taints}:
+            self.nodes_with_effect[e] += 1
+        self._set_labels(i, node.metadata.labels)
+        self._set_taints(i, [(t.key, t.value, t.effect) for t in node.spec.taints])
+        self._set_images(i, node)
+        self.epoch += 1
+        self.version += 1
+        return i
+
+    def remove_node(self, name: str) -> None:
+        """Remove a node and the pods bound to it; later rows move up one, keeping node order."""
+        i = self.node_index[name]
+        for uid in list(self.pods_on_node[i]):
+            self.remove_pod(uid)
+        self._forget_node_facts(i)
+        n = self.n_nodes
+        for arr in (self.alloc, self.requested, self.nz_requested, self.unschedulable, self.label_val,
+                    self.taint_ids, self.image_ids, *self._counters.values()):
+            arr[i:n - 1] = arr[i + 1:n]
+            arr[n - 1] = -1 if arr.dtype == np.int32 and arr.ndim == 2 else 0
+        for lst in (self.node_names, self.nodes, self.node_label_dicts, self.pods_on_node):
+            del lst[i]
+        self.n_nodes -= 1
+        self.node_index = {nm: k for k, nm in enumerate(self.node_names)}
+        for rec in self.pods.values():
+            if rec.node > i:
+                rec.node -= 1
+        for key, by_node in self.ports.items():
+            self.ports[key] = {(k - 1 if k > i else k): v for k, v in by_node.items()}
+        self.epoch += 1
+        self.version += 1
+
+    def _forget_node_facts(self, i: int) -> None:
+        """Undo row ``i``'s contributions to the cluster-wide tallies (before replacing or removing it)."""
+        old = self.nodes[i]
+        self.n_unschedulable -= int(old.spec.unschedulable)
+        for e in {TAINT_EFFECTS.index(t.effect) for t in old.spec.taints}:
+            self.nodes_with_effect[e] -= 1
+        for img in set(int(x) for x in self.image_ids[i] if x >= 0):
+            self.image_num_nodes[img] -= 1
 
     def _set_labels(self, i: int, labels: Mapping[str, str]) -> None:
         cols = [(self.labels.key(k), v) for k, v in labels.items()]

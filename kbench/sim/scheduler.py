@@ -22,14 +22,18 @@ from kbench.scheduler.queue import (
     EVENT_ASSIGNED_POD_ADD,
     EVENT_ASSIGNED_POD_DELETE,
     EVENT_NODE_ADD,
+    EVENT_NODE_DELETE,
     FLUSH_BACKOFF_PERIOD,
     FLUSH_UNSCHEDULABLE_PERIOD,
     SchedulingQueue,
+    node_scheduling_properties_change,
 )
 from kbench.scheduler.queue.failure import diagnosis_plugins
 from kbench.scheduler.queueing_hints import queueing_hint_map
 from kbench.sim.apiserver import APIServer
 from kbench.sim.informers import Informer
+
+OWNER_KINDS = ("Service", "ReplicationController", "ReplicaSet", "StatefulSet")
 
 
 def _grid_at_or_after(t: float, period: float) -> float:
@@ -99,7 +103,13 @@ class SchedulerProcess:
         self._leftover_timer: Any = None
         self.nodes = Informer(self.api, "Node", delay=self.watch_delay)
         self.pods = Informer(self.api, "Pod", delay=self.watch_delay)
-        self.nodes.add_handlers(on_add=self._node_added)
+        self.nodes.add_handlers(on_add=self._node_added, on_update=self._node_updated, on_delete=self._node_deleted)
+        # Services and controllers whose selectors PodTopologySpread's system defaults read
+        # (helper.DefaultSelector through the scheduler's listers)
+        self.owner_informers = [Informer(self.api, kind, delay=self.watch_delay) for kind in OWNER_KINDS]
+        for inf in self.owner_informers:
+            inf.add_handlers(on_add=self.cluster.add_owner, on_update=lambda old, new: self.cluster.add_owner(new),
+                             on_delete=self.cluster.remove_owner)
         self.pods.add_handlers(on_add=self._pod_added, on_update=self._pod_updated, on_delete=self._pod_deleted)
 
     # ---- lifecycle ---------------------------------------------------------------------------
@@ -107,6 +117,8 @@ class SchedulerProcess:
     def start(self) -> None:
         """Start the informers (nodes first) and the queue's flushes."""
         self.nodes.start()
+        for inf in self.owner_informers:
+            inf.start()
         self.pods.start()
         self._kick()
 
@@ -159,6 +171,20 @@ class SchedulerProcess:
     def _node_added(self, node: Node) -> None:
         self.cluster.add_node(node)
         self.queue.move_all_to_active_or_backoff(EVENT_NODE_ADD, None, node)
+        self._kick()
+
+    def _node_updated(self, old: Node, new: Node) -> None:
+        """updateNodeInCache: replace the node, then one queue move per scheduling-relevant change."""
+        self.cluster.update_node(new)
+        for event in node_scheduling_properties_change(new, old):
+            self.queue.move_all_to_active_or_backoff(event, old, new)
+        self._kick()
+
+    def _node_deleted(self, node: Node) -> None:
+        """deleteNodeFromCache: the queue move, then the node (and the pods the cache has on it) goes."""
+        self.queue.move_all_to_active_or_backoff(EVENT_NODE_DELETE, node, None)
+        if node.name in self.cluster.node_index:
+            self.cluster.remove_node(node.name)
         self._kick()
 
     def _pod_added(self, pod: Pod) -> None:

@@ -87,3 +87,25 @@ def test_deleted_pod_frees_its_node() -> None:
     eng.at(6.0, lambda: api.delete("Pod", "default", "a", grace_seconds=0))
     eng.run(until=20.0)
     assert api.get("Pod", "default", "b").spec.node_name == "n1"
+
+
+def test_node_updates_and_deletes_reach_the_scheduler() -> None:
+    eng, api, sched = world()
+    api.create(node("n1", cpu="4"))
+    api.create(node("n2", cpu="4"))
+    sched.start()
+    eng.run(until=1.0)
+    n1 = api.get("Node", None, "n1")
+    spec = n1.spec.model_copy(update={"unschedulable": True})
+    api.update(n1.model_copy(update={"spec": spec}))  # kubectl cordon n1
+    for i in range(3):
+        api.create(pod(f"p{i}"))
+    eng.run(until=2.0)
+    assert {api.get("Pod", "default", f"p{i}").spec.node_name for i in range(3)} == {"n2"}
+    api.delete("Node", None, "n2")
+    eng.run(until=3.0)
+    assert sched.cluster.node_names == ["n1"] and len(sched.cluster.pods) == 0
+    api.create(pod("late"))
+    eng.run(until=4.0)
+    failed = [e["message"] for e in api.events if e["reason"] == "FailedScheduling"]
+    assert failed == ["0/1 nodes are available: 1 node(s) were unschedulable."]
