@@ -7,7 +7,7 @@ import gc
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from kbench.controllers.base import controller_of
 from kbench.controllers.manager import ControllerManager
 from kbench.errors import APIError
 from kbench.etcd import Store
+from kbench.metrics.recorder import Recorder
 from kbench.metrics.schema import TABLES
 from kbench.metrics.writer import write_results
 from kbench.sim.apiserver import APIServer, object_key
@@ -35,49 +36,6 @@ from kbench.sim.latency import CommitClock
 from kbench.sim.scheduler import CycleCost, SchedulerProcess
 from kbench.sim.workload import GPU, GPU_MILLI, gpu_models
 from kbench.sources import cluster_arrivals, resolve, workload_arrivals
-
-
-@dataclass
-class Recorder:
-    """Samples the cluster every ``interval`` simulated seconds for timeseries and node peaks."""
-
-    sched: SchedulerProcess
-    interval: float
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    peak: np.ndarray | None = None
-
-    def start(self) -> None:
-        self.sched.engine.schedule(0.0, self._sample)
-
-    def sample_now(self) -> None:
-        c = self.sched.cluster
-        n = c.n_nodes
-        req, alloc = c.requested[:n], c.alloc[:n]
-        peak = req[:, :2].copy()
-        self.peak = peak if self.peak is None or len(self.peak) != n else np.maximum(self.peak, peak)
-        lengths = self.sched.queue.lengths()
-
-        def ratio(name: str) -> float | None:
-            col = c.resources.get(name)
-            if col < 0 or alloc[:, col].sum() == 0:
-                return None
-            return float(req[:, col].sum() / alloc[:, col].sum())
-
-        self.rows.append({
-            "time": self.sched.engine.now,
-            "pending": int(lengths.active + lengths.backoff + lengths.unschedulable + lengths.in_flight),
-            "running": len(c.pods),
-            "alloc_cpu": ratio("cpu") or 0.0,
-            "alloc_memory": ratio("memory") or 0.0,
-            "alloc_gpu": ratio(GPU_MILLI),
-            "gpu_frag_ratio": None,
-            "etcd_revision": self.sched.api.store.revision,
-            "etcd_keys": self.sched.api.store.key_count,
-        })
-
-    def _sample(self) -> None:
-        self.sample_now()
-        self.sched.engine.schedule(self.interval, self._sample)
 
 
 @dataclass(frozen=True)
@@ -153,7 +111,7 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
         recorder.sample_now()
     wall = time.perf_counter() - wall_start
 
-    tables, counts = _tables(api, sched, kubelets, recorder)
+    tables, counts = _tables(api, sched, kubelets, recorder, controllers)
     run = {
         "policy": {"name": policy.name, "path": str(path)},
         "seed": seed,
@@ -167,6 +125,28 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
     target = Path(out) if out is not None else Path("results") / f"{policy.name}-s{seed}"
     write_results(target, run, tables, overwrite=True)
     return RunResult(target, run)
+
+
+def workload_rows(controllers: ControllerManager) -> list[dict[str, Any]]:
+    """Rows of workloads.parquet: each Deployment rollout and each Job, from their controllers."""
+    rows: list[dict[str, Any]] = []
+    deployments = controllers.controllers.get("deployment")
+    for r in getattr(deployments, "rollouts", []):
+        end = r.get("completed_at")
+        rows.append({"kind": "Deployment", "namespace": r["namespace"], "name": r["name"],
+                     "revision": r.get("revision"), "replicas": r.get("replicas"), "started_at": r["started_at"],
+                     "completed_at": end, "failed_at": None,
+                     "duration": end - r["started_at"] if end is not None else None,
+                     "succeeded": None, "failed": None})
+    jobs = controllers.controllers.get("job")
+    for j in getattr(jobs, "completions", []):
+        end = j.get("completed_at") if j.get("completed_at") is not None else j.get("failed_at")
+        rows.append({"kind": "Job", "namespace": j["namespace"], "name": j["name"], "revision": None,
+                     "replicas": j.get("completions_wanted"), "started_at": j["created_at"],
+                     "completed_at": j.get("completed_at"), "failed_at": j.get("failed_at"),
+                     "duration": end - j["created_at"] if end is not None else None,
+                     "succeeded": j.get("succeeded"), "failed": j.get("failed")})
+    return rows
 
 
 @contextmanager
@@ -224,7 +204,7 @@ def _drive(engine: Engine, sched: SchedulerProcess, kubelets: Kubelets, controll
 
 
 def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Recorder,
-            ) -> tuple[dict[str, pa.Table], dict[str, int]]:
+            controllers: ControllerManager) -> tuple[dict[str, pa.Table], dict[str, int]]:
     pods = [p for p in api.list("Pod")[0] if isinstance(p, Pod)]
     pods += [p for p in api.pods_removed.values() if isinstance(p, Pod)]
     pods.sort(key=lambda p: api.pods_created.get(p.metadata.uid or p.key, 0.0))
@@ -254,12 +234,13 @@ def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Re
     c = sched.cluster
     n = c.n_nodes
     gpu_col = c.resources.get(GPU)
-    peak = rec.peak if rec.peak is not None else np.zeros((n, 2), np.int64)
+    none = np.zeros(2, np.int64)
     node_rows = [{
         "name": c.node_names[i], "cpu_milli": int(c.alloc[i, 0]), "memory_bytes": int(c.alloc[i, 1]),
         "gpu": int(c.alloc[i, gpu_col]) if gpu_col >= 0 else 0,
         "gpu_model": c.node_label_dicts[i].get("kbench.io/gpu-model"),
-        "peak_cpu_milli": int(peak[i, 0]), "peak_memory_bytes": int(peak[i, 1]),
+        "peak_cpu_milli": int(rec.peak.get(c.node_names[i], none)[0]),
+        "peak_memory_bytes": int(rec.peak.get(c.node_names[i], none)[1]),
         "final_cpu_milli": int(c.requested[i, 0]), "final_memory_bytes": int(c.requested[i, 1]),
     } for i in range(n)]
     tables = {
@@ -268,6 +249,7 @@ def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Re
         "timeseries": pa.Table.from_pylist(rec.rows, TABLES["timeseries"]),
         "events": pa.Table.from_pylist(api.events, TABLES["events"]),
         "nodes": pa.Table.from_pylist(node_rows, TABLES["nodes"]),
+        "workloads": pa.Table.from_pylist(workload_rows(controllers), TABLES["workloads"]),
     }
     phases = [r["phase"] for r in rows]
     counts = {

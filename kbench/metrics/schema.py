@@ -1,4 +1,4 @@
-"""The results schema (DESIGN.md §5): one folder per run with run.json and five Parquet tables.
+"""The results schema (DESIGN.md §5): one folder per run with run.json and six Parquet tables.
 
 Each table is an Arrow schema whose fields carry their meaning in metadata (``doc``), so the
 Parquet files document themselves. Times are simulated seconds (float64); resources use the
@@ -58,6 +58,9 @@ TIMESERIES = pa.schema([
     _f("gpu_frag_ratio", pa.float64(), "GPU fragmentation ratio (FGD), null without GPUs"),
     _f("etcd_revision", pa.int64(), "etcd header revision", False),
     _f("etcd_keys", pa.int64(), "live keys in etcd", False),
+    _f("terminating", pa.int64(), "pods being deleted (deletionTimestamp set) and not yet gone", False),
+    _f("unavailable_replicas", pa.int64(), "sum of Deployments' status.unavailableReplicas", False),
+    _f("nodes_not_ready", pa.int64(), "nodes whose Ready condition is not True", False),
 ])
 
 EVENTS = pa.schema([
@@ -81,12 +84,27 @@ NODES = pa.schema([
     _f("final_memory_bytes", pa.int64(), "requested memory at the end", False),
 ])
 
+WORKLOADS = pa.schema([
+    _f("kind", pa.string(), "Deployment (one row per rollout) or Job (one row per Job)", False),
+    _f("namespace", pa.string(), "namespace", False),
+    _f("name", pa.string(), "object name", False),
+    _f("revision", pa.int64(), "Deployment revision the rollout brought in; null for Jobs"),
+    _f("replicas", pa.int64(), "desired replicas (Deployment) or completions (Job), null if unset"),
+    _f("started_at", pa.float64(), "rollout start (new ReplicaSet revision) or Job creation", False),
+    _f("completed_at", pa.float64(), "rollout complete (NewReplicaSetAvailable) or Job Complete; null if not"),
+    _f("failed_at", pa.float64(), "Job Failed (BackoffLimitExceeded, DeadlineExceeded); null otherwise"),
+    _f("duration", pa.float64(), "completed_at (or failed_at) - started_at; null while in progress"),
+    _f("succeeded", pa.int64(), "Job pods succeeded; null for Deployments"),
+    _f("failed", pa.int64(), "Job pods failed; null for Deployments"),
+])
+
 TABLES: dict[str, pa.Schema] = {
     "pods": PODS,
     "attempts": ATTEMPTS,
     "timeseries": TIMESERIES,
     "events": EVENTS,
     "nodes": NODES,
+    "workloads": WORKLOADS,
 }
 """Table name (file ``<name>.parquet``) to schema."""
 

@@ -1,0 +1,96 @@
+"""The timeseries recorder: samples the simulated cluster every interval for timeseries.parquet,
+and keeps each node's peak allocation for nodes.parquet.
+
+It reads the scheduler's cache (allocation, queue lengths) and counts what the cache does not
+hold (terminating pods, nodes not Ready) from the scheduler's informers, so sampling costs the
+same whatever the cluster's size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kbench.api.objects import Node, Pod
+from kbench.sim.scheduler import SchedulerProcess
+
+GPU_MILLI = "alibabacloud.com/gpu-milli"
+
+
+def node_ready(node: Node) -> bool:
+    """The node's Ready condition is True (a node reporting no conditions counts as Ready)."""
+    conditions = node.status.conditions or []
+    for c in conditions:
+        if c.get("type") == "Ready":
+            return bool(c.get("status") == "True")
+    return True
+
+
+@dataclass
+class Recorder:
+    """Samples the cluster every ``interval`` simulated seconds."""
+
+    sched: SchedulerProcess
+    interval: float
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    peak: dict[str, np.ndarray] = field(default_factory=dict)
+    """Node name -> highest requested (cpu, memory) seen at a sample."""
+    terminating: int = 0
+    not_ready: int = 0
+
+    def __post_init__(self) -> None:
+        self.sched.pods.add_handlers(on_update=self._pod_updated, on_delete=self._pod_deleted)
+        self.sched.nodes.add_handlers(on_add=lambda n: self._node_changed(None, n),
+                                      on_update=self._node_changed, on_delete=lambda n: self._node_changed(n, None))
+
+    def _pod_updated(self, old: Pod, new: Pod) -> None:
+        if old.metadata.deletion_timestamp is None and new.metadata.deletion_timestamp is not None:
+            self.terminating += 1
+
+    def _pod_deleted(self, pod: Pod) -> None:
+        if pod.metadata.deletion_timestamp is not None:
+            self.terminating -= 1
+
+    def _node_changed(self, old: Node | None, new: Node | None) -> None:
+        self.not_ready += int(new is not None and not node_ready(new)) - int(old is not None and not node_ready(old))
+
+    def start(self) -> None:
+        self.sched.engine.schedule(0.0, self._sample)
+
+    def sample_now(self) -> None:
+        c = self.sched.cluster
+        n = c.n_nodes
+        req, alloc = c.requested[:n], c.alloc[:n]
+        for i, name in enumerate(c.node_names):
+            cur = self.peak.get(name)
+            self.peak[name] = req[i, :2].copy() if cur is None else np.maximum(cur, req[i, :2])
+        lengths = self.sched.queue.lengths()
+
+        def ratio(name: str) -> float | None:
+            col = c.resources.get(name)
+            if col < 0 or alloc[:, col].sum() == 0:
+                return None
+            return float(req[:, col].sum() / alloc[:, col].sum())
+
+        api = self.sched.api
+        unavailable = sum(d.status.unavailable_replicas for d in api.list("Deployment")[0])  # type: ignore[attr-defined]
+        self.rows.append({
+            "time": self.sched.engine.now,
+            "pending": int(lengths.active + lengths.backoff + lengths.unschedulable + lengths.in_flight),
+            "running": len(c.pods),
+            "alloc_cpu": ratio("cpu") or 0.0,
+            "alloc_memory": ratio("memory") or 0.0,
+            "alloc_gpu": ratio(GPU_MILLI),
+            "gpu_frag_ratio": None,
+            "etcd_revision": api.store.revision,
+            "etcd_keys": api.store.key_count,
+            "terminating": self.terminating,
+            "unavailable_replicas": unavailable,
+            "nodes_not_ready": self.not_ready,
+        })
+
+    def _sample(self) -> None:
+        self.sample_now()
+        self.sched.engine.schedule(self.interval, self._sample)
