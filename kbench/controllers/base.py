@@ -66,7 +66,9 @@ def is_pod_ready(pod: Pod) -> bool:
 
 
 def is_pod_available(pod: Pod, min_ready_seconds: int, now: float) -> bool:
-    """podutil.IsPodAvailable: ready for at least ``min_ready_seconds``."""
+    """podutil.IsPodAvailable: ready for ``min_ready_seconds``. Go compares with a strict
+    ``Before``, but its clock has always moved on a little when a requeue after exactly
+    minReadySeconds runs; the simulated clock has not, so the bound is inclusive here."""
     for c in pod.status.get("conditions", ()):
         if c.get("type") == "Ready" and c.get("status") == "True":
             return min_ready_seconds == 0 or float(c.get("lastTransitionTime", 0.0)) + min_ready_seconds <= now

@@ -1,1 +1,3 @@
 """Imports every controller module so that each registers itself with the manager."""
+import kbench.controllers.deployment  # noqa: F401
+import kbench.controllers.replicaset  # noqa: F401

@@ -29,8 +29,9 @@ class WorkQueue:
         self._processing: set[Hashable] = set()
         self._failures: dict[Hashable, int] = {}
         self._scheduled = False
-        self.waiting = 0
-        """Keys scheduled by ``add_after`` that have not been added yet."""
+        self._waiting: dict[Hashable, float] = {}
+        """Key -> when ``add_after`` will add it (one entry per key: the earliest, as client-go's
+        delaying queue keeps)."""
 
     def __len__(self) -> int:
         return len(self._queue)
@@ -49,18 +50,28 @@ class WorkQueue:
         """Queue ``key`` after ``delay`` simulated seconds."""
         if delay <= 0:
             self.add(key)
-        else:
-            self.waiting += 1
-            self.engine.schedule(delay, self._add_later, key)
+            return
+        ready = self.engine.now + delay
+        if self._waiting.get(key, float("inf")) <= ready:
+            return
+        self._waiting[key] = ready
+        self.engine.at(ready, self._add_later, key, ready)
 
-    def _add_later(self, key: Hashable) -> None:
-        self.waiting -= 1
+    def _add_later(self, key: Hashable, ready: float) -> None:
+        if self._waiting.get(key) != ready:
+            return
+        del self._waiting[key]
         self.add(key)
+
+    @property
+    def waiting(self) -> int:
+        """Keys scheduled by ``add_after`` that have not been added yet."""
+        return len(self._waiting)
 
     @property
     def idle(self) -> bool:
         """Nothing queued, being processed or waiting to be added."""
-        return not self._queue and not self._processing and self.waiting == 0
+        return not self._queue and not self._processing and not self._waiting
 
     def add_rate_limited(self, key: Hashable) -> None:
         """Queue ``key`` again after its exponential per-item backoff."""
