@@ -1,0 +1,1 @@
+"""kube-apiserver admission plugins: callables object -> object that the API server runs, in order, on create."""
