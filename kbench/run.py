@@ -16,6 +16,7 @@ import pyarrow as pa
 from pydantic import BaseModel
 
 from kbench import __version__
+from kbench.admission.chain import create_system_priority_classes, default_admission
 from kbench.api.objects import Pod
 from kbench.api.qos import qos_class
 from kbench.api.resources import pod_int_requests
@@ -28,11 +29,13 @@ from kbench.etcd import Store
 from kbench.metrics.recorder import Recorder
 from kbench.metrics.schema import TABLES
 from kbench.metrics.writer import write_results
+from kbench.sim.actions import schedule_actions
 from kbench.sim.apiserver import APIServer, object_key
 from kbench.sim.engine import Engine
 from kbench.sim.invariants import InvariantChecker
 from kbench.sim.kubelet import Kubelets
 from kbench.sim.latency import CommitClock
+from kbench.sim.node_failures import NodeFailures
 from kbench.sim.scheduler import CycleCost, SchedulerProcess
 from kbench.sim.workload import GPU, GPU_MILLI, gpu_models
 from kbench.sources import cluster_arrivals, resolve, workload_arrivals
@@ -79,10 +82,15 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
         wall_start = time.perf_counter()
         engine = Engine(np.random.default_rng(seed))
         sim = policy.simulation
-        api = APIServer(Store(), engine, latency=CommitClock(sim.latency.write, np.random.default_rng([seed, 3])))
+        api = APIServer(Store(), engine, latency=CommitClock(sim.latency.write, np.random.default_rng([seed, 3])),
+                        names_rng=np.random.default_rng([seed, 4]))
+        api.admission = default_admission(api)
+        create_system_priority_classes(api)
         sched = SchedulerProcess(api, profile, cost=CycleCost(sched_cfg.cycle_cost.fixed, sched_cfg.cycle_cost.per_node),
                                  watch_delay=sim.latency.watch)
-        kubelets = Kubelets(api, image_pull_seconds=sim.image_pull_seconds, watch_delay=sim.latency.watch)
+        kubelets = Kubelets(api, image_pull_seconds=sim.image_pull_seconds, watch_delay=sim.latency.watch,
+                            heartbeats=policy.heartbeats, heartbeat_rng=np.random.default_rng([seed, 5]))
+        failures = NodeFailures(api, kubelets) if policy.heartbeats else None
         controllers = ControllerManager(api, watch_delay=sim.latency.watch)
 
         def committed(obj: Any, result: Any) -> None:
@@ -96,16 +104,18 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
             if t == 0.0:
                 api.create(obj)
         api.start_compactor()
+        recorder = Recorder(sched, sim.sample_interval)
         sched.start()
         kubelets.start()
         controllers.start()
-        recorder = Recorder(sched, sim.sample_interval)
         recorder.start()
         for t, obj in [a for a in cluster if a[0] > 0.0] + workload:
             engine.at(t, arrive, obj)
-        last_arrival = max((t for t, _ in cluster + workload), default=0.0)
+        schedule_actions(api, list(policy.actions), failures.action_handlers() if failures is not None else {})
+        last_arrival = max([t for t, _ in cluster + workload] + [a.at for a in policy.actions], default=0.0)
         checker = InvariantChecker(sched) if check else None
-        _drive(engine, sched, kubelets, controllers, last_arrival, until, sim.sample_interval, progress, checker)
+        _drive(engine, sched, kubelets, controllers, failures, last_arrival, until, sim.sample_interval, progress,
+               checker)
         if checker is not None:
             checker.check()
         recorder.sample_now()
@@ -178,7 +188,7 @@ def _warm_up(profile: Any) -> None:
 
 
 def _drive(engine: Engine, sched: SchedulerProcess, kubelets: Kubelets, controllers: ControllerManager,
-           last_arrival: float, until: float | None, step: float, progress: Any,
+           failures: NodeFailures | None, last_arrival: float, until: float | None, step: float, progress: Any,
            checker: InvariantChecker | None) -> None:
     """Run until ``until``; without it, until every object has arrived, every write has committed,
     no controller has work pending and no pod is running towards an end (pods still pending then
@@ -199,7 +209,7 @@ def _drive(engine: Engine, sched: SchedulerProcess, kubelets: Kubelets, controll
         if until is not None and t >= until:
             return
         if (until is None and engine.now >= last_arrival and kubelets.running_with_end == 0
-                and sched.api.in_flight == 0 and controllers.idle):
+                and sched.api.in_flight == 0 and controllers.idle and (failures is None or failures.idle)):
             return
 
 

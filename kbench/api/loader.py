@@ -16,6 +16,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from kbench.api.objects import Namespace, Node, Pod, ReplicationController, Service
+from kbench.api.quota import LimitRange, ResourceQuota
+from kbench.api.scheduling import PriorityClass
 from kbench.api.workloads import DaemonSet, Deployment, Job, ReplicaSet, StatefulSet
 from kbench.errors import FieldError, InputError
 from kbench.validation import describe
@@ -31,6 +33,9 @@ KINDS: dict[str, type[BaseModel]] = {
     "Deployment": Deployment,
     "DaemonSet": DaemonSet,
     "Job": Job,
+    "PriorityClass": PriorityClass,
+    "ResourceQuota": ResourceQuota,
+    "LimitRange": LimitRange,
 }
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 
 from kbench.api.loader import read_yaml_documents
 from kbench.errors import ConfigError
+from kbench.sim.actions import Action
 from kbench.sim.latency import Constant, WriteDelay
 from kbench.traces.synthetic import SyntheticNodes, SyntheticPods
 from kbench.validation import describe, field_path
@@ -88,6 +89,8 @@ class SimulationSpec(_Strict):
     until: float | None = Field(default=None, gt=0, description="stop at this simulated time (seconds)")
     sample_interval: float = Field(default=300.0, gt=0, description="seconds between timeseries samples")
     image_pull_seconds: float = Field(default=0.0, ge=0, description="pull time per image a node lacks")
+    node_heartbeats: bool | None = Field(
+        default=None, description="kubelets renew node leases every 10 s (default: when actions stop nodes)")
     latency: LatencySpec = Field(default_factory=lambda: LatencySpec())
 
 
@@ -99,6 +102,14 @@ class Policy(_Strict):
     workload: WorkloadSpec
     scheduler: SchedulerSpec = Field(default_factory=SchedulerSpec)
     simulation: SimulationSpec = Field(default_factory=SimulationSpec)
+    actions: list[Action] = Field(default_factory=list, description="scripted actions (kbench.sim.actions)")
+
+    @property
+    def heartbeats(self) -> bool:
+        """Whether kubelets renew node leases: as the policy says, else when an action stops nodes."""
+        if self.simulation.node_heartbeats is not None:
+            return self.simulation.node_heartbeats
+        return any(a.stop_node is not None or a.stop_zone is not None for a in self.actions)
 
 
 def load_policy(path: str | Path) -> Policy:

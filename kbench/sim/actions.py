@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kbench.controllers.deployment import rollback as deployment_rollback
 from kbench.errors import APIError
 from kbench.sim.apiserver import APIServer
 
@@ -121,6 +122,11 @@ def set_image(api: APIServer, a: SetImage) -> BaseModel:
     return api.update(obj.model_copy(update={"spec": spec}))
 
 
+def rollback(api: APIServer, a: Rollback) -> BaseModel:
+    """``kubectl rollout undo [--to-revision]``."""
+    return deployment_rollback(api, a.namespace, a.name, a.revision)
+
+
 def delete(api: APIServer, a: Delete) -> BaseModel:
     """``kubectl delete``."""
     return api.delete(a.kind, a.namespace, a.name)
@@ -129,9 +135,9 @@ def delete(api: APIServer, a: Delete) -> BaseModel:
 def schedule_actions(api: APIServer, actions: list[Action],
                      handlers: dict[str, Callable[[Any], None]] | None = None) -> None:
     """Schedule each action at its time. ``handlers`` maps the actions that are not API writes
-    (``rollback``, ``stop_node``, ``stop_zone``) to the component that performs them."""
+    (``stop_node``, ``stop_zone``) to the component that performs them."""
     writes: dict[str, Callable[[APIServer, Any], BaseModel]] = {"scale": scale, "set_image": set_image,
-                                                               "delete": delete}
+                                                               "rollback": rollback, "delete": delete}
     for action in actions:
         what = action.what
         arg = getattr(action, what)

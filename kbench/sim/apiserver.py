@@ -134,6 +134,8 @@ class APIServer:
         self.pods_removed: dict[str, BaseModel] = {}
         """uid -> last stored state of every pod removed from etcd."""
         self.pods_removed_at: dict[str, float] = {}
+        self.nodes_removed_at: dict[str, float] = {}
+        """Node name -> when its Node object was deleted."""
         self.events: list[dict[str, Any]] = []
         """Kubernetes Events recorded by the control plane's components (rows of events.parquet)."""
         self._uids = count(1)
@@ -331,6 +333,8 @@ class APIServer:
             uid = last.metadata.uid or last.key
             self.pods_removed[uid] = last
             self.pods_removed_at[uid] = self.engine.now
+        elif kind == "Node":
+            self.nodes_removed_at[name] = self.engine.now
         self._written(r.revision)
         return last  # type: ignore[no-any-return]
 

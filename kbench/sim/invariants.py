@@ -40,7 +40,8 @@ class InvariantChecker:
             if phase in TERMINATED_PHASES:
                 ended += 1
             elif p.spec.node_name:
-                if p.spec.node_name not in c.node_index:
+                # a pod may outlive its deleted node until pod GC force-deletes it (its quarantine)
+                if p.spec.node_name not in c.node_index and p.spec.node_name not in api.nodes_removed_at:
                     raise InvariantError(f"t={now}: pod {p.key} is bound to {p.spec.node_name}, which does not exist")
                 running += 1
             else:

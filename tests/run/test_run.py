@@ -126,4 +126,5 @@ def test_bundled_policies_run_scaled_down(tmp_path: Path, name: str) -> None:
     res = run_policy(p, out=tmp_path / "out", check=True)
     assert res.run["policy"]["name"] == doc["name"]
     manifests = str(doc["workload"]["pods"]).endswith(".yaml")
-    assert res.run["pods_total"] == 150 or (manifests and 0 < res.run["pods_total"] <= 150)
+    # manifest workloads: the limit caps the manifest's own pods; controllers create theirs
+    assert res.run["pods_total"] == 150 or (manifests and res.run["pods_total"] > 0)
