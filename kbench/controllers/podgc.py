@@ -74,6 +74,10 @@ class PodGCController(Controller):
         self._heap: list[tuple[bool, float, str, str, str]] = []
         self._terminating: dict[str, Pod] = {}
         """key -> terminating pods (deletionTimestamp set)."""
+        self._terminating_on: dict[str, int] = {}
+        """node name ('' for unbound) -> terminating pods there (so a check is O(1), not O(pods))."""
+        self._oos: set[str] = set()
+        """Nodes not Ready and tainted out-of-service (their terminating pods are force-deleted)."""
         self._missing: set[str] = set()
         """Names of nodes that do not exist and have pods bound to them."""
         self._quarantine: dict[str, float] = {}
@@ -100,6 +104,9 @@ class PodGCController(Controller):
             self._terminated[uid] = entry
             heapq.heappush(self._heap, entry)
         if pod.metadata.deletion_timestamp is not None:
+            if pod.key not in self._terminating:
+                node_name = pod.spec.node_name
+                self._terminating_on[node_name] = self._terminating_on.get(node_name, 0) + 1
             self._terminating[pod.key] = pod
         node = pod.spec.node_name
         if node and self.nodes.get(registry_key("Node", None, node)) is None:
@@ -108,7 +115,13 @@ class PodGCController(Controller):
 
     def _pod_deleted(self, pod: Pod) -> None:
         self._terminated.pop(pod.metadata.uid or pod.key, None)
-        self._terminating.pop(pod.key, None)
+        gone = self._terminating.pop(pod.key, None)
+        if gone is not None:
+            left = self._terminating_on[gone.spec.node_name] - 1
+            if left:
+                self._terminating_on[gone.spec.node_name] = left
+            else:
+                del self._terminating_on[gone.spec.node_name]
         node = pod.spec.node_name
         if node in self._missing and not pods_on_node(self.pods, node):
             self._missing.discard(node)
@@ -117,10 +130,15 @@ class PodGCController(Controller):
             self._timer = None
 
     def _node_seen(self, node: Node) -> None:
-        if self._terminating and taint_key_exists(node.spec.taints, TAINT_NODE_OUT_OF_SERVICE):
-            self._arm()
+        if node_ready_status(node) != "True" and taint_key_exists(node.spec.taints, TAINT_NODE_OUT_OF_SERVICE):
+            self._oos.add(node.name)
+            if self._terminating:
+                self._arm()
+        else:
+            self._oos.discard(node.name)
 
     def _node_deleted(self, node: Node) -> None:
+        self._oos.discard(node.name)
         if pods_on_node(self.pods, node.name):
             self._missing.add(node.name)
             self._arm()
@@ -135,7 +153,7 @@ class PodGCController(Controller):
     def _needs_pass(self) -> bool:
         threshold = self.terminated_pod_gc_threshold
         return bool((threshold > 0 and len(self._terminated) > threshold) or self._missing or self._quarantine
-                    or any(not p.spec.node_name or self._out_of_service(p) for p in self._terminating.values()))
+                    or "" in self._terminating_on or any(n in self._terminating_on for n in self._oos))
 
     def _arm(self) -> None:
         if self._started_at is None or self._timer is not None or not self._needs_pass():
