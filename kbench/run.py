@@ -245,12 +245,13 @@ def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Re
     n = c.n_nodes
     gpu_col = c.resources.get(GPU)
     none = np.zeros(2, np.int64)
+    peaks = rec.peaks()
     node_rows = [{
         "name": c.node_names[i], "cpu_milli": int(c.alloc[i, 0]), "memory_bytes": int(c.alloc[i, 1]),
         "gpu": int(c.alloc[i, gpu_col]) if gpu_col >= 0 else 0,
         "gpu_model": c.node_label_dicts[i].get("kbench.io/gpu-model"),
-        "peak_cpu_milli": int(rec.peak.get(c.node_names[i], none)[0]),
-        "peak_memory_bytes": int(rec.peak.get(c.node_names[i], none)[1]),
+        "peak_cpu_milli": int(peaks.get(c.node_names[i], none)[0]),
+        "peak_memory_bytes": int(peaks.get(c.node_names[i], none)[1]),
         "final_cpu_milli": int(c.requested[i, 0]), "final_memory_bytes": int(c.requested[i, 1]),
     } for i in range(n)]
     tables = {

@@ -36,7 +36,9 @@ class Recorder:
     interval: float
     rows: list[dict[str, Any]] = field(default_factory=list)
     peak: dict[str, np.ndarray] = field(default_factory=dict)
-    """Node name -> highest requested (cpu, memory) seen at a sample."""
+    """Node name -> highest requested (cpu, memory) seen at a sample (see ``peaks``)."""
+    _rows: np.ndarray | None = None
+    _row_names: list[str] = field(default_factory=list)
     terminating: int = 0
     not_ready: int = 0
 
@@ -63,9 +65,13 @@ class Recorder:
         c = self.sched.cluster
         n = c.n_nodes
         req, alloc = c.requested[:n], c.alloc[:n]
-        for i, name in enumerate(c.node_names):
-            cur = self.peak.get(name)
-            self.peak[name] = req[i, :2].copy() if cur is None else np.maximum(cur, req[i, :2])
+        if self._row_names != c.node_names:  # nodes joined or left: fold the rows into names first
+            self._fold()
+            self._row_names = list(c.node_names)
+            self._rows = np.array([self.peak.get(name, np.zeros(2, np.int64)) for name in self._row_names],
+                                  np.int64).reshape(n, 2)
+        assert self._rows is not None
+        np.maximum(self._rows, req[:, :2], out=self._rows)
         lengths = self.sched.queue.lengths()
 
         def ratio(name: str) -> float | None:
@@ -90,6 +96,16 @@ class Recorder:
             "unavailable_replicas": unavailable,
             "nodes_not_ready": self.not_ready,
         })
+
+    def _fold(self) -> None:
+        if self._rows is not None:
+            for name, row in zip(self._row_names, self._rows, strict=True):
+                self.peak[name] = row.copy()
+
+    def peaks(self) -> dict[str, np.ndarray]:
+        """Node name -> highest requested (cpu, memory) at any sample, for every node ever seen."""
+        self._fold()
+        return self.peak
 
     def _sample(self) -> None:
         self.sample_now()
