@@ -142,6 +142,7 @@ class APIServer:
         self.write_times: dict[int, float] = {}
         """Simulated time of each etcd revision this server wrote (watch delay is measured from it)."""
         self._on_write: list[Callable[[int], None]] = []
+        self._on_write_kind: dict[str, list[Callable[[int], None]]] = {}
 
     def start_compactor(self, interval: float = 300.0) -> None:
         """Compact etcd every ``interval`` simulated seconds as kube-apiserver's compactor does
@@ -169,13 +170,19 @@ class APIServer:
 
         self.engine.schedule(interval, tick)
 
-    def on_write(self, callback: Callable[[int], None]) -> None:
-        """Call ``callback(revision)`` after every write (informers use it to schedule delivery)."""
-        self._on_write.append(callback)
+    def on_write(self, callback: Callable[[int], None], kind: str | None = None) -> None:
+        """Call ``callback(revision)`` after every write (of ``kind`` only, when given): informers
+        use it to schedule delivery."""
+        if kind is None:
+            self._on_write.append(callback)
+        else:
+            self._on_write_kind.setdefault(kind, []).append(callback)
 
-    def _written(self, revision: int) -> None:
+    def _written(self, revision: int, kind: str) -> None:
         self.write_times[revision] = self.engine.now
         for cb in self._on_write:
+            cb(revision)
+        for cb in self._on_write_kind.get(kind, ()):
             cb(revision)
 
     def event(self, kind: str, reason: str, object_kind: str, object_key: str, message: str) -> None:
@@ -238,7 +245,7 @@ class APIServer:
             if r.succeeded:
                 if kind == "Pod":
                     self.pods_created[uid] = stamp
-                self._written(r.revision)
+                self._written(r.revision, kind)
                 return stored
         raise APIError("AlreadyExists", f'{kind.lower()}s "{name}" already exists')
 
@@ -305,7 +312,7 @@ class APIServer:
                 f'Operation cannot be fulfilled on {kind.lower()}s "{name}": the object has been modified; '
                 "please apply your changes to the latest version and try again",
             )
-        self._written(r.revision)
+        self._written(r.revision, kind)
         return stored
 
     def delete(self, kind: str, namespace: str | None, name: str, grace_seconds: int | None = None) -> BaseModel:
@@ -335,7 +342,7 @@ class APIServer:
             self.pods_removed_at[uid] = self.engine.now
         elif kind == "Node":
             self.nodes_removed_at[name] = self.engine.now
-        self._written(r.revision)
+        self._written(r.revision, kind)
         return last  # type: ignore[no-any-return]
 
     def bind(self, namespace: str, name: str, node: str) -> BaseModel:

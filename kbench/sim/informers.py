@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel
 
@@ -40,6 +41,36 @@ class Handlers:
     on_add: Handler | None = None
     on_update: Handler | None = None
     on_delete: Handler | None = None
+
+
+class _DeliveryHub:
+    """One engine event per delivery instant for all of an API server's informers (instead of one
+    per informer): informers due at the same time deliver in the order they asked."""
+
+    def __init__(self, api: APIServer) -> None:
+        self.engine = api.engine
+        self._due: dict[float, list[Informer]] = {}
+
+    def deliver_at(self, time: float, informer: Informer) -> None:
+        batch = self._due.get(time)
+        if batch is None:
+            batch = self._due[time] = []
+            self.engine.at(time, self._fire, time, priority=URGENT)
+        batch.append(informer)
+
+    def _fire(self, time: float) -> None:
+        for informer in self._due.pop(time):
+            informer._deliver()
+
+
+_HUBS: WeakKeyDictionary[APIServer, _DeliveryHub] = WeakKeyDictionary()
+
+
+def _hub(api: APIServer) -> _DeliveryHub:
+    hub = _HUBS.get(api)
+    if hub is None:
+        hub = _HUBS[api] = _DeliveryHub(api)
+    return hub
 
 
 @dataclass
@@ -94,7 +125,7 @@ class Informer:
                 self._index(kv.key, None, kv.value)
             self._call("on_add", kv.value)
         self._watch = self.api.store.watch(prefix, prefix_range_end(prefix), start_revision=r.revision + 1, prev_kv=True)
-        self.api.on_write(self._on_write)
+        self.api.on_write(self._on_write, self.kind)
         return r.revision
 
     def list(self) -> list[BaseModel]:
@@ -113,7 +144,7 @@ class Informer:
     def _schedule_next(self) -> None:
         due = self.api.write_times[self._pending[0].kv.mod_revision] + self.delay
         self._scheduled = True
-        self.api.engine.at(max(due, self.api.engine.now), self._deliver, priority=URGENT)
+        _hub(self.api).deliver_at(max(due, self.api.engine.now), self)
 
     def _deliver(self) -> None:
         """Deliver every pending event whose write is at least ``delay`` old; reschedule for the rest."""
