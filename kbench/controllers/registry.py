@@ -1,7 +1,9 @@
 """Imports every controller module so that each registers itself with the manager."""
+import kbench.controllers.daemonset  # noqa: F401
 import kbench.controllers.deployment  # noqa: F401
 import kbench.controllers.node_lifecycle  # noqa: F401
 import kbench.controllers.podgc  # noqa: F401
 import kbench.controllers.replicaset  # noqa: F401
 import kbench.controllers.resource_quota  # noqa: F401
+import kbench.controllers.statefulset  # noqa: F401
 import kbench.controllers.taint_eviction  # noqa: F401

@@ -66,9 +66,15 @@ def test_zone_failure_evicts_after_the_default_toleration_and_replaces(zone_fail
     assert {f"shop/{p['name']}" for p in on_b if p["namespace"] == "shop"} <= set(evicted)
     # DefaultTolerationSeconds: 300 s after the NoExecute taint, which follows NotReady
     assert all(t >= min(not_ready.values()) + 300.0 for t in evicted.values())
-    replacements = [p for p in pods if p["created_at"] > 300.0]
-    assert len(replacements) == len([p for p in on_b if p["namespace"] == "shop" and p["name"].startswith("web")])
+    replacements = [p for p in pods if p["created_at"] > 300.0 and p["name"].startswith("web")]
+    assert len(replacements) == len([p for p in on_b if p["name"].startswith("web")])
     assert all(p["node"] not in zone_b for p in replacements)
+    # the StatefulSet's pod keeps its name: it is recreated only once the old one is gone, when the
+    # zone's kubelets return at 1500 s and remove it; maxSkew 1 over zones puts it back in zone-b
+    db_on_b = [p for p in on_b if p["name"].startswith("db-")]
+    assert len(db_on_b) == 1
+    again = [p for p in pods if p["name"] == db_on_b[0]["name"] and p["created_at"] > 0.0]
+    assert [(p["created_at"], p["node"] in zone_b) for p in again] == [(1500.0, True)]
     # the zone returns at 1500 s: its kubelets remove the pods that were deleted meanwhile
     assert all(p["deleted_at"] == 1500.0 for p in on_b if p["name"].startswith("web"))
     web_alive = [p for p in pods if p["name"].startswith("web") and p["deleted_at"] is None]
