@@ -21,8 +21,11 @@ MAX_DELAY = 1000.0
 class WorkQueue:
     """Keys waiting for a controller's sync, processed one at a time as engine events."""
 
-    def __init__(self, engine: Engine, process: Callable[[Hashable], None]) -> None:
+    def __init__(self, engine: Engine, process: Callable[[Hashable], None], base_delay: float = BASE_DELAY,
+                 max_delay: float = MAX_DELAY) -> None:
         self.engine = engine
+        self.base_delay = base_delay
+        self.max_delay = max_delay
         self.process = process
         self._queue: deque[Hashable] = deque()
         self._dirty: set[Hashable] = set()
@@ -77,7 +80,7 @@ class WorkQueue:
         """Queue ``key`` again after its exponential per-item backoff."""
         n = self._failures.get(key, 0)
         self._failures[key] = n + 1
-        self.add_after(key, min(BASE_DELAY * 2.0 ** n, MAX_DELAY))
+        self.add_after(key, min(self.base_delay * 2.0 ** n, self.max_delay))
 
     def forget(self, key: Hashable) -> None:
         """Reset ``key``'s failure count."""

@@ -79,3 +79,19 @@ def test_zone_failure_evicts_after_the_default_toleration_and_replaces(zone_fail
     assert all(p["deleted_at"] == 1500.0 for p in on_b if p["name"].startswith("web"))
     web_alive = [p for p in pods if p["name"].startswith("web") and p["deleted_at"] is None]
     assert len(web_alive) == 24
+
+
+def test_job_burst_meets_the_quota_and_completes_every_job(tmp_path: Path) -> None:
+    out = run_policy(POLICIES / "job-burst.yaml", out=tmp_path / "out", check=True).out
+    pods, events, workloads = tables(out, "pods", "events", "workloads")
+    jobs = [w for w in workloads if w["kind"] == "Job"]
+    assert len(jobs) == 8 and all(j["succeeded"] == 16 and j["completed_at"] is not None for j in jobs)
+    # quota: at most 40 pods and 48 CPUs of namespace batch at once, so the burst of 64 is refused
+    rejected = [e for e in events if e["reason"] == "FailedCreate"]
+    assert rejected and all("exceeded quota: batch-quota" in e["message"] for e in rejected)
+    for t in sorted({p["created_at"] for p in pods}):
+        alive = [p for p in pods if p["created_at"] <= t and (p["finished_at"] is None or p["finished_at"] > t)]
+        assert len(alive) <= 40, t
+    # batch-low is the global default; every fourth Job asks for batch-high
+    assert {p["priority"] for p in pods if p["owner_name"] in ("burst-3", "burst-7")} == {1000}
+    assert {p["priority"] for p in pods if p["owner_name"] == "burst-0"} == {100}
