@@ -95,3 +95,23 @@ def test_job_burst_meets_the_quota_and_completes_every_job(tmp_path: Path) -> No
     # batch-low is the global default; every fourth Job asks for batch-high
     assert {p["priority"] for p in pods if p["owner_name"] in ("burst-3", "burst-7")} == {1000}
     assert {p["priority"] for p in pods if p["owner_name"] == "burst-0"} == {100}
+
+
+def test_daemonset_follows_the_growing_cluster_and_rolls_one_node_at_a_time(tmp_path: Path) -> None:
+    out = run_policy(POLICIES / "daemonset-growth.yaml", out=tmp_path / "out", check=True).out
+    (pods,) = tables(out, "pods")
+    ds = [p for p in pods if p["namespace"] == "kube-system"]
+    first = {p["node"]: p["created_at"] for p in ds if p["created_at"] < 900.0}
+    # node-05's NoSchedule taint is not tolerated; nodes 08..19 join at 60 s x (i - 7) and get their
+    # pod when they arrive
+    assert sorted(first) == [f"node-{i:02d}" for i in range(20) if i != 5]
+    assert all(first[f"node-{i:02d}"] == 60.0 * (i - 7) for i in range(8, 20))
+    assert all(p["scheduled_at"] == p["created_at"] for p in ds)  # node-name affinity: one feasible node
+    # maxUnavailable 1: one old pod is deleted at a time, the next once the previous node's new pod
+    # runs; a deleted pod holds its node for the 30 s grace period and its replacement is created
+    # when it is gone, so the 19 old pods go at 930, 960, ..., 1470
+    old = sorted(p["deleted_at"] for p in ds if p["created_at"] < 900.0)
+    assert old == [900.0 + 30.0 * k for k in range(1, 20)]
+    new = sorted(p["created_at"] for p in ds if p["created_at"] >= 900.0)
+    assert new == old
+    assert len([p for p in ds if p["deleted_at"] is None]) == 19
