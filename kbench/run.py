@@ -23,6 +23,7 @@ from kbench.api.resources import pod_int_requests
 from kbench.config.policy import load_policy
 from kbench.config.scheduler_config import default_profile, load_scheduler_config
 from kbench.controllers.base import controller_of
+from kbench.controllers.job.strategy import JobDefaults
 from kbench.controllers.manager import ControllerManager
 from kbench.errors import APIError
 from kbench.etcd import Store
@@ -84,7 +85,7 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
         sim = policy.simulation
         api = APIServer(Store(), engine, latency=CommitClock(sim.latency.write, np.random.default_rng([seed, 3])),
                         names_rng=np.random.default_rng([seed, 4]))
-        api.admission = default_admission(api)
+        api.admission = default_admission(api) + [JobDefaults()]
         create_system_priority_classes(api)
         sched = SchedulerProcess(api, profile, cost=CycleCost(sched_cfg.cycle_cost.fixed, sched_cfg.cycle_cost.per_node),
                                  watch_delay=sim.latency.watch)
