@@ -3,7 +3,10 @@
 Nodes are rows of int64 matrices (allocatable and requested per resource column, milli-cpu and
 bytes), an int32 label matrix (per-key value ids, -1 where a node lacks the key) and padded
 taint/image id matrices. Adding or removing a pod updates its node's row and every registered
-pod counter, so a scheduling cycle reads per-node counts without scanning pods.
+pod counter that may accept it, so a scheduling cycle reads per-node counts without scanning pods.
+Counters are indexed by what their matcher requires of a pod (a namespace and one ``key=value``
+label, see ``PodMatcher.index_key``), so a pod is tested only against the matchers that can
+accept it, not against all of them (a cluster of ReplicaSets has one spreading matcher each).
 """
 
 from __future__ import annotations
@@ -11,12 +14,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from pydantic import BaseModel
 
-from kbench.api.objects import Namespace, Node, Pod
+from kbench.api.objects import Namespace, Node, Pod, Service
 from kbench.api.resources import (
     CPU,
     EPHEMERAL_STORAGE,
@@ -91,12 +94,47 @@ class PodRecord:
         return self.pod.metadata.labels
 
 
+IndexKey = tuple[str | None, str | None, str | None]
+"""(namespace, label key, label value) every pod a matcher accepts has; None where it requires none."""
+
+
 class PodMatcher(Protocol):
-    """Anything hashable that says whether a bound pod counts (a selector with namespaces, say)."""
+    """Anything hashable that says whether a bound pod counts (a selector with namespaces, say).
+
+    A matcher may also have ``index_key() -> IndexKey | None``: a namespace and/or one
+    ``key=value`` label that every pod it accepts has (None: no such requirement, test every pod).
+    It must be a necessary condition of ``matches``, and depend on nothing that changes.
+    """
 
     def __hash__(self) -> int: ...
 
     def matches(self, rec: PodRecord, state: ClusterState) -> bool: ...
+
+
+def selector_index_label(requirements: Iterable[Any]) -> tuple[str, str] | None:
+    """The first ``key In (value)`` requirement (a matchLabels entry) as (key, value): every label
+    set the selector matches has that label; None when there is none."""
+    for r in requirements:
+        if r.op == "In" and len(r.values) == 1:
+            return r.key, next(iter(r.values))
+    return None
+
+
+_NO_SELECTOR = object()
+
+
+def _owner_selector(obj: BaseModel) -> object:
+    """An owner's spec.selector, the only field helper.DefaultSelector reads of it."""
+    return getattr(getattr(obj, "spec", None), "selector", _NO_SELECTOR)
+
+
+def _discard(index: dict[Any, dict[str, PodRecord]], key: Any, uid: str) -> None:
+    """Remove ``uid`` from ``index[key]``, dropping the entry once empty."""
+    members = index.get(key)
+    if members is not None:
+        members.pop(uid, None)
+        if not members:
+            del index[key]
 
 
 class ClusterState:
@@ -127,6 +165,14 @@ class ClusterState:
         self.affinity_pods: dict[str, PodRecord] = {}
         self.anti_affinity_pods: dict[str, PodRecord] = {}
         self._counters: dict[object, np.ndarray] = {}
+        self._buckets: dict[tuple[str | None, ...], dict[object, None]] = {}
+        """Counters' matchers (ordered sets) by what they require of a pod: (namespace or None,
+        key, value), (namespace,), or () for matchers with nothing indexable (tested on every pod)."""
+        self._bucket_of: dict[object, tuple[str | None, ...]] = {}
+        self._pods_by_label: dict[tuple[str, str], dict[str, PodRecord]] = {}
+        """Bound pods by each (key, value) of their labels: a new counter scans only the pods that
+        can match it."""
+        self._pods_by_namespace: dict[str, dict[str, PodRecord]] = {}
 
         cap = max(capacity, 8)
         # [row, column] indexing, column-major storage: a kernel scanning nodes for one resource
@@ -202,10 +248,25 @@ class ClusterState:
         self.version += 1
 
     def add_owner(self, obj: BaseModel) -> None:
-        """Record (or replace) a Service or controller whose selector PodTopologySpread's defaults read."""
+        """Record (or replace) a Service or controller whose selector PodTopologySpread's defaults read.
+
+        Replacing one with an object of the same type and selector (a ReplicaSet's status or scale
+        update, say) changes no default selector, so compiled pod tables stay valid."""
+        prev = self._owner(obj)
         self.owners.add(obj)
+        selector = _owner_selector(obj)
+        if prev is not None and type(prev) is type(obj) and selector is not _NO_SELECTOR and _owner_selector(prev) == selector:
+            return
         self.epoch += 1
         self.version += 1
+
+    def _owner(self, obj: BaseModel) -> BaseModel | None:
+        """The recorded Service or controller ``obj`` replaces, if any."""
+        meta = obj.metadata  # type: ignore[attr-defined]
+        ns = meta.namespace or "default"
+        if isinstance(obj, Service):
+            return self.owners.services.get(ns, {}).get(meta.name)
+        return self.owners.controllers.get((obj.kind, ns, meta.name))  # type: ignore[attr-defined]
 
     def remove_owner(self, obj: BaseModel) -> None:
         """Forget a deleted Service or controller."""
@@ -394,20 +455,48 @@ class ClusterState:
                 del ips[ip]
                 if not ips:
                     del by_node[i]
+        ns = rec.namespace
+        labels = rec.labels
         if sign > 0:
             self.pods_on_node[i][uid] = rec
             if rec.has_affinity:
                 self.affinity_pods[uid] = rec
             if rec.has_required_anti_affinity:
                 self.anti_affinity_pods[uid] = rec
+            self._pods_by_namespace.setdefault(ns, {})[uid] = rec
+            for kv in labels.items():
+                self._pods_by_label.setdefault(kv, {})[uid] = rec
         else:
             self.pods_on_node[i].pop(uid, None)
             self.affinity_pods.pop(uid, None)
             self.anti_affinity_pods.pop(uid, None)
-        for matcher, counts in self._counters.items():
-            if matcher.matches(rec, self):  # type: ignore[attr-defined]
-                counts[i] += sign
+            _discard(self._pods_by_namespace, ns, uid)
+            for kv in labels.items():
+                _discard(self._pods_by_label, kv, uid)
+        if self._counters:
+            counters = self._counters
+            for matcher in self._candidates(rec):
+                if matcher.matches(rec, self):  # type: ignore[attr-defined]
+                    counters[matcher][i] += sign
         self.version += 1
+
+    def _candidates(self, rec: PodRecord) -> list[object]:
+        """The counters' matchers that may accept ``rec``: those required nothing, its namespace, or
+        one of its labels (each matcher sits in one bucket, so it is listed at most once)."""
+        buckets = self._buckets
+        ns = rec.namespace
+        out = list(buckets.get((), ()))
+        hit = buckets.get((ns,))
+        if hit:
+            out += hit
+        for k, v in rec.labels.items():
+            hit = buckets.get((ns, k, v))
+            if hit:
+                out += hit
+            hit = buckets.get((None, k, v))
+            if hit:
+                out += hit
+        return out
 
     def add_objects(self, nodes: Iterable[Node], pods: Iterable[Pod], namespaces: Iterable[Namespace]) -> None:
         """Load a static cluster: namespaces, nodes, then pods bound by spec.nodeName.
@@ -430,18 +519,51 @@ class ClusterState:
     def pod_counts(self, matcher: PodMatcher) -> np.ndarray:
         """Per-node number of bound pods ``matcher`` accepts (int32, node capacity long).
 
-        The first call scans all pods; after that the array is kept current by add/remove.
+        The first call scans the pods that can match (those with its index label, or in its
+        namespace, or all); after that the array is kept current by add/remove.
         """
         counts = self._counters.get(matcher)
         if counts is None:
             if len(self._counters) >= self.MAX_COUNTERS:
-                self._counters.pop(next(iter(self._counters)))
+                self._forget_counter(next(iter(self._counters)))
             counts = np.zeros(self.capacity, np.int32)
-            for rec in self.pods.values():
+            bucket = self._index_counter(matcher)
+            for rec in self._pods_in(bucket):
                 if matcher.matches(rec, self):
                     counts[rec.node] += 1
             self._counters[matcher] = counts
         return counts
+
+    def _pods_in(self, bucket: tuple[str | None, ...]) -> Iterable[PodRecord]:
+        """The bound pods a matcher of ``bucket`` may accept (a superset: matchers filter them)."""
+        if len(bucket) == 3:
+            _, key, value = bucket
+            if key is not None and value is not None:
+                return self._pods_by_label.get((key, value), {}).values()
+        elif len(bucket) == 1 and bucket[0] is not None:
+            return self._pods_by_namespace.get(bucket[0], {}).values()
+        return self.pods.values()
+
+    def _index_counter(self, matcher: object) -> tuple[str | None, ...]:
+        """File a new counter's matcher under its index key; returns the bucket."""
+        index_key = getattr(matcher, "index_key", None)
+        key: IndexKey | None = index_key() if index_key is not None else None
+        bucket: tuple[str | None, ...] = ()
+        if key is not None and key[1] is not None and key[2] is not None:
+            bucket = key
+        elif key is not None and key[0] is not None:
+            bucket = (key[0],)
+        self._bucket_of[matcher] = bucket
+        self._buckets.setdefault(bucket, {})[matcher] = None
+        return bucket
+
+    def _forget_counter(self, matcher: object) -> None:
+        del self._counters[matcher]
+        bucket = self._bucket_of.pop(matcher)
+        members = self._buckets[bucket]
+        del members[matcher]
+        if not members:
+            del self._buckets[bucket]
 
     def namespace_labels(self, ns: str) -> Mapping[str, str]:
         """Labels of namespace ``ns``; empty for a namespace with no Namespace object."""

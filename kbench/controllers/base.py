@@ -43,6 +43,16 @@ class InformerFactory:
             inf.start()
 
 
+ORPHAN_INDEX = "orphan"
+"""Informer index: the namespace of each object that has no controller (the orphan keys of
+PodControllerUIDIndex), so a controller lists its own objects and its namespace's orphans only."""
+
+
+def orphan_index(obj: BaseModel) -> list[str]:
+    """The namespace of an object without a controller; nothing for an owned one."""
+    return [] if controller_of(obj) is not None else [obj.metadata.namespace or "default"]  # type: ignore[attr-defined]
+
+
 def controller_ref(owner: BaseModel) -> OwnerReference:
     """metav1.NewControllerRef: controller and blockOwnerDeletion true."""
     return OwnerReference(api_version=owner.api_version, kind=owner.kind,  # type: ignore[attr-defined]

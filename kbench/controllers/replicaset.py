@@ -39,11 +39,13 @@ from kbench.api.objects import OwnerReference, Pod
 from kbench.api.selectors import label_selector
 from kbench.api.workloads import Condition, ReplicaSet, ReplicaSetStatus
 from kbench.controllers.base import (
+    ORPHAN_INDEX,
     InformerFactory,
     controller_of,
     is_pod_active,
     is_pod_available,
     is_pod_ready,
+    orphan_index,
     pod_from_template,
 )
 from kbench.controllers.blocking import BlockingController, Call, Steps, call
@@ -58,14 +60,7 @@ from kbench.sim.informers import Informer
 BURST_REPLICAS = 500
 SLOW_START_INITIAL_BATCH_SIZE = 1
 STATUS_UPDATE_RETRIES = 1
-ORPHAN_INDEX = "orphan"
-"""Pod index: the namespace of each pod that has no controller (PodControllerUIDIndex's orphan keys)."""
 REPLICA_FAILURE = "ReplicaFailure"
-
-
-def orphan_index(obj: BaseModel) -> list[str]:
-    """The namespace of a pod without a controller; nothing for an owned pod."""
-    return [] if controller_of(obj) is not None else [obj.metadata.namespace or "default"]  # type: ignore[attr-defined]
 
 
 def create_pod(api: APIServer, rs: ReplicaSet) -> BaseModel:

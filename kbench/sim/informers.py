@@ -86,6 +86,8 @@ class Informer:
     indexers: dict[str, IndexFunc] = field(default_factory=dict)
     """Index name -> function giving an object's index values (cache.Indexers)."""
     _indices: dict[str, dict[str, set[bytes]]] = field(default_factory=dict)
+    _values: dict[str, dict[bytes, list[str]]] = field(default_factory=dict)
+    """Index name -> cached key -> its index values (what the object was filed under)."""
     _watch: Watch | None = None
     _pending: deque[Event] = field(default_factory=deque)
     _scheduled: bool = False
@@ -98,22 +100,41 @@ class Informer:
         """Keep an index of the cache by ``fn`` (before ``start``)."""
         self.indexers[name] = fn
         self._indices[name] = {}
+        self._values[name] = {}
 
     def by_index(self, name: str, value: str) -> list[BaseModel]:
         """Cached objects whose index ``name`` has ``value``, in key order (cache.ByIndex)."""
         return [self.cache[k] for k in sorted(self._indices[name].get(value, ()))]
 
-    def _index(self, key: bytes, old: BaseModel | None, new: BaseModel | None) -> None:
+    def by_indices(self, *queries: tuple[str, str]) -> list[BaseModel]:
+        """Cached objects in any of the (index name, value) ``queries``, once each, in key order."""
+        keys: set[bytes] = set()
+        for name, value in queries:
+            keys.update(self._indices[name].get(value, ()))
+        return [self.cache[k] for k in sorted(keys)]
+
+    def _index(self, key: bytes, new: BaseModel | None) -> None:
+        """Refile ``key`` under the index values of ``new`` (None: the key was deleted), dropping
+        the values it was filed under (nothing to do when they are the same)."""
         for name, fn in self.indexers.items():
+            filed = self._values[name]
+            before = filed.get(key, [])
+            after = fn(new) if new is not None else []
+            if after == before:
+                continue
             idx = self._indices[name]
-            for v in fn(old) if old is not None else ():
+            for v in before:
                 keys = idx.get(v)
                 if keys is not None:
                     keys.discard(key)
                     if not keys:
                         del idx[v]
-            for v in fn(new) if new is not None else ():
+            for v in after:
                 idx.setdefault(v, set()).add(key)
+            if after:
+                filed[key] = after
+            else:
+                filed.pop(key, None)
 
     def start(self) -> int:
         """List, fill the cache (calling add handlers), then watch from the next revision."""
@@ -122,7 +143,7 @@ class Informer:
         for kv in r.kvs:
             self.cache[kv.key] = kv.value
             if self.indexers:
-                self._index(kv.key, None, kv.value)
+                self._index(kv.key, kv.value)
             self._call("on_add", kv.value)
         self._watch = self.api.store.watch(prefix, prefix_range_end(prefix), start_revision=r.revision + 1, prev_kv=True)
         self.api.on_write(self._on_write, self.kind)
@@ -162,7 +183,7 @@ class Informer:
             old = self.cache.get(key)
             self.cache[key] = ev.kv.value
             if self.indexers:
-                self._index(key, old, ev.kv.value)
+                self._index(key, ev.kv.value)
             if old is None:
                 self._call("on_add", ev.kv.value)
             else:
@@ -171,7 +192,7 @@ class Informer:
             old = self.cache.pop(key, None)
             if old is not None:
                 if self.indexers:
-                    self._index(key, old, None)
+                    self._index(key, None)
                 self._call("on_delete", old)
 
     def _call(self, which: str, *args: Any) -> None:

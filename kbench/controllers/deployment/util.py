@@ -138,7 +138,8 @@ def _sorted(rss: Sequence[ReplicaSet], less: Callable[[ReplicaSet, ReplicaSet], 
 
 
 def by_creation(rss: Sequence[ReplicaSet]) -> list[ReplicaSet]:
-    return _sorted(rss, _by_creation_less)
+    """ReplicaSetsByCreationTimestamp (as a key: the same order as its Less, ties kept in place)."""
+    return sorted(rss, key=lambda rs: (_created(rs), rs.metadata.name))
 
 
 def by_size_newer(rss: Sequence[ReplicaSet]) -> list[ReplicaSet]:
@@ -252,7 +253,8 @@ def set_new_replica_set_annotations(d: Deployment, rs: ReplicaSet, new_revision:
                     start += 1
                 if total <= limit:
                     ann[REVISION_HISTORY_ANNOTATION] = ",".join(parts[start:] + [old])
-    rs = _with_annotations(rs, ann)
+    if ann != rs.metadata.annotations:
+        rs = _with_annotations(rs, ann)
     if not exists:
         rs, set_ = set_replicas_annotations(rs, d.spec.replicas, d.spec.replicas + max_surge(d))
         changed = changed or set_
@@ -270,15 +272,45 @@ def set_deployment_revision(w: DeploymentCopy, revision: str) -> bool:
 # ---- new and old ReplicaSets --------------------------------------------------------------------
 
 
+_WITHOUT_HASH: dict[int, tuple[PodTemplateSpec, PodTemplateSpec]] = {}
+"""id(template) -> (template, template without the hash label): templates are immutable and
+shared by every version of their ReplicaSet, so each is stripped once (the template is kept, so
+its id cannot be reused while cached)."""
+_WITHOUT_HASH_SIZE = 4096
+
+
 def without_hash(template: PodTemplateSpec) -> PodTemplateSpec:
-    """The template without its pod-template-hash label."""
+    """The template without its pod-template-hash label (the template itself when it has none)."""
+    if UNIQUE_LABEL_KEY not in template.metadata.labels:
+        return template
+    hit = _WITHOUT_HASH.get(id(template))
+    if hit is not None and hit[0] is template:
+        return hit[1]
     labels = {k: v for k, v in template.metadata.labels.items() if k != UNIQUE_LABEL_KEY}
-    return template.model_copy(update={"metadata": template.metadata.model_copy(update={"labels": labels})})
+    stripped = template.model_copy(update={"metadata": template.metadata.model_copy(update={"labels": labels})})
+    if len(_WITHOUT_HASH) >= _WITHOUT_HASH_SIZE:
+        _WITHOUT_HASH.clear()
+    _WITHOUT_HASH[id(template)] = (template, stripped)
+    return stripped
+
+
+_EQUAL_IGNORE_HASH: dict[tuple[int, int], tuple[PodTemplateSpec, PodTemplateSpec, bool]] = {}
+"""(id(t1), id(t2)) -> (t1, t2, EqualIgnoreHash): a sync compares the same immutable templates
+several times (FindNewReplicaSet for every step), and so does every sync until one changes."""
 
 
 def equal_ignore_hash(t1: PodTemplateSpec, t2: PodTemplateSpec) -> bool:
     """EqualIgnoreHash: templates equal but for the pod-template-hash label."""
-    return without_hash(t1) == without_hash(t2)
+    if t1 is t2:
+        return True
+    hit = _EQUAL_IGNORE_HASH.get((id(t1), id(t2)))
+    if hit is not None and hit[0] is t1 and hit[1] is t2:
+        return hit[2]
+    equal = without_hash(t1) == without_hash(t2)
+    if len(_EQUAL_IGNORE_HASH) >= _WITHOUT_HASH_SIZE:
+        _EQUAL_IGNORE_HASH.clear()
+    _EQUAL_IGNORE_HASH[(id(t1), id(t2))] = (t1, t2, equal)
+    return equal
 
 
 def find_new_replica_set(d: Deployment, rss: Sequence[ReplicaSet]) -> ReplicaSet | None:

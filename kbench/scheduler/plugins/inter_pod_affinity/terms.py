@@ -22,7 +22,7 @@ from numba import njit
 from kbench.api.label_validation import aggregate, selector_error
 from kbench.api.objects import Pod, PodAffinityTerm, WeightedPodAffinityTerm
 from kbench.api.selectors import Selector, label_selector
-from kbench.cluster.state import ClusterState, PodRecord
+from kbench.cluster.state import ClusterState, IndexKey, PodRecord, selector_index_label
 from kbench.scheduler.framework import PodInfo
 
 NAME = "InterPodAffinity"
@@ -147,6 +147,13 @@ class PodSelection:
     def matches(self, rec: PodRecord, state: ClusterState) -> bool:
         return self.matches_pod(rec.namespace, rec.labels)
 
+    def index_key(self) -> IndexKey:
+        """Its one namespace (if it selects exactly one) and a matchLabels pair of its selector,
+        which every pod it selects has (ClusterState indexes on it)."""
+        ns = next(iter(self.namespaces)) if not self.all_namespaces and len(self.namespaces) == 1 else None
+        label = selector_index_label(self.selector.requirements)
+        return (ns, *label) if label is not None else (ns, None, None)
+
 
 @dataclass(frozen=True, slots=True)
 class TermMatcher:
@@ -167,6 +174,10 @@ class AllTermsMatcher:
 
     def matches(self, rec: PodRecord, state: ClusterState) -> bool:
         return self.matches_pod(rec.namespace, rec.labels)
+
+    def index_key(self) -> IndexKey | None:
+        """The first term's: a pod must match every term."""
+        return self.terms[0].index_key() if self.terms else None
 
 
 def merged(term: AffinityTerm, cluster: ClusterState) -> TermMatcher:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from kbench.api.label_validation import qualified_name_errors
 from kbench.api.objects import Pod, TopologySpreadConstraint
 from kbench.api.selectors import Selector, label_selector
-from kbench.cluster.state import ClusterState, PodRecord
+from kbench.cluster.state import ClusterState, IndexKey, PodRecord, selector_index_label
 from kbench.errors import FieldError
 from kbench.scheduler.plugins.node_affinity import required_affinity
 from kbench.scheduler.plugins.taint_toleration import first_untolerated, tolerated_table
@@ -190,6 +190,11 @@ class PodMatcher:
         if self.selector.empty or rec.terminating or rec.namespace != self.namespace:
             return False
         return self.selector.matches(rec.labels)
+
+    def index_key(self) -> IndexKey:
+        """The namespace and a matchLabels pair every counted pod has (ClusterState indexes on it)."""
+        label = selector_index_label(self.selector.requirements)
+        return (self.namespace, *label) if label is not None else (self.namespace, None, None)
 
 
 def node_pod_counts(cluster: ClusterState, namespace: str, selector: Selector) -> np.ndarray:
