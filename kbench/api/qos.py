@@ -6,7 +6,7 @@ from fractions import Fraction
 from typing import Literal
 
 from kbench.api.objects import Pod
-from kbench.api.resources import container_requests
+from kbench.api.resources import QOS_SLOT, container_requests, spec_memoized
 
 QOSClass = Literal["Guaranteed", "Burstable", "BestEffort"]
 _COMPUTE = ("cpu", "memory")
@@ -14,7 +14,8 @@ _COMPUTE = ("cpu", "memory")
 
 def qos_class(pod: Pod) -> QOSClass:
     """Mirrors ComputePodQOS: BestEffort without cpu/memory requests or limits; Guaranteed when every
-    container limits cpu and memory and requests equal limits; Burstable otherwise.
+    container limits cpu and memory and requests equal limits; Burstable otherwise. Computed once
+    per spec object (specs are immutable).
 
     Examples
     --------
@@ -22,6 +23,11 @@ def qos_class(pod: Pod) -> QOSClass:
     >>> qos_class(Pod.model_validate({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c"}]}}))
     'BestEffort'
     """
+    return spec_memoized(pod.spec, QOS_SLOT, lambda: _compute(pod))  # type: ignore[no-any-return]
+
+
+def _compute(pod: Pod) -> QOSClass:
+    """ComputePodQOS itself (qos_class memoizes it per spec)."""
     requests: dict[str, Fraction] = {}
     limits: dict[str, Fraction] = {}
     guaranteed = True

@@ -13,7 +13,7 @@ binding sets spec.nodeName) computes it afresh.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -96,7 +96,8 @@ class _Ref(weakref.ref):  # type: ignore[type-arg]
 
 _MEMO: dict[int, list[Any]] = {}
 """id(spec) -> [_Ref(spec), then per memo slot the computed value or None]: pod_requests without
-and with the non-zero defaults (slots 1, 2), pod_int_requests likewise (slots 3, 4)."""
+and with the non-zero defaults (slots 1, 2), pod_int_requests likewise (slots 3, 4), the QoS class
+(slot 5, see spec_memoized)."""
 
 _PLAIN, _NON_ZERO = 1, 2
 _INT = 2
@@ -124,9 +125,23 @@ def _memo(spec: PodSpec) -> list[Any] | None:
     except TypeError:
         return None
     ref.key = key
-    m = [ref, None, None, None, None]
+    m = [ref, None, None, None, None, None]
     _MEMO[key] = m
     return m
+
+
+QOS_SLOT = 5
+
+
+def spec_memoized(spec: PodSpec, slot: int, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per PodSpec object for memo ``slot`` (specs are immutable)."""
+    m = _memo(spec)
+    if m is None:
+        return compute()
+    got = m[slot]
+    if got is None:
+        got = m[slot] = compute()
+    return got
 
 
 def _slot(non_missing: Mapping[str, Fraction] | None) -> int:
