@@ -60,12 +60,17 @@ class TaskType:
         GPUs requested ``k_m``, one of :data:`GPU_COUNTS`.
     models
         Allowed GPU models ``T_m``; empty = any.
+    spec
+        The constraint as the trace writes it (``gpu_spec``): the reference keys task types by
+        this string, so ``V100M16|V100M32|V100M32`` and ``V100M16|V100M32`` are different types
+        with the same ``models``. Defaults to ``models`` joined with ``|``.
     """
 
     cpu_milli: int
     gpu_milli_per_gpu: int
     gpu_count: int
     models: tuple[str, ...] = ()
+    spec: str = ""
 
     def __post_init__(self) -> None:
         if self.cpu_milli < 0:
@@ -77,6 +82,8 @@ class TaskType:
             raise ValueError(f"a CPU-only task (gpu_count 0) has gpu_milli_per_gpu 0, got {d}")
         if k >= 1 and not 1 <= d <= MILLI:
             raise ValueError(f"gpu_milli_per_gpu must be in 1..{MILLI} for a GPU task, got {d}")
+        if not self.spec and self.models:
+            object.__setattr__(self, "spec", "|".join(self.models))
         if k > 1 and d != MILLI:
             raise ValueError(f"a {k}-GPU task takes whole GPUs (gpu_milli_per_gpu {MILLI}), got {d}")
 
@@ -87,30 +94,32 @@ def task_type_of(row: Mapping[str, Any]) -> TaskType:
     Mirrors [K:pkg/utils/utils.go GetPodResource]: ``d`` is the trace's per-GPU share (1000 for
     whole GPUs), ``k`` the GPU count, both 0 for CPU-only tasks; a zero CPU request counts as
     :data:`DEFAULT_MILLI_CPU_REQUEST`. ``models`` is the row's ``gpu_models`` as loaded (split on
-    ``|``, empty pieces and repeats dropped; the reference keys by the raw annotation string).
+    ``|``, empty pieces and repeats dropped) and ``spec`` its ``gpu_spec`` as written, which, as in
+    the reference, is what tells task types apart.
 
     Examples
     --------
     >>> task_type_of({"cpu_milli": 6000, "gpu": 0, "gpu_milli": 460, "gpu_models": []})
-    TaskType(cpu_milli=6000, gpu_milli_per_gpu=460, gpu_count=1, models=())
-    >>> task_type_of({"cpu_milli": 8000, "gpu": 2, "gpu_milli": 0, "gpu_models": ["T4"]})
-    TaskType(cpu_milli=8000, gpu_milli_per_gpu=1000, gpu_count=2, models=('T4',))
+    TaskType(cpu_milli=6000, gpu_milli_per_gpu=460, gpu_count=1, models=(), spec='')
+    >>> task_type_of({"cpu_milli": 8000, "gpu": 2, "gpu_milli": 0, "gpu_models": ["T4"], "gpu_spec": "T4|T4"})
+    TaskType(cpu_milli=8000, gpu_milli_per_gpu=1000, gpu_count=2, models=('T4',), spec='T4|T4')
     >>> task_type_of({"cpu_milli": 4000, "gpu": 0, "gpu_milli": 0, "gpu_models": None})
-    TaskType(cpu_milli=4000, gpu_milli_per_gpu=0, gpu_count=0, models=())
+    TaskType(cpu_milli=4000, gpu_milli_per_gpu=0, gpu_count=0, models=(), spec='')
     """
     cpu = int(row["cpu_milli"]) or DEFAULT_MILLI_CPU_REQUEST
     gpu, share = int(row["gpu"]), int(row["gpu_milli"])
     models = tuple(row.get("gpu_models") or ())
+    spec = row.get("gpu_spec") or ""
     if gpu > 0:
-        return TaskType(cpu, MILLI, gpu, models)
+        return TaskType(cpu, MILLI, gpu, models, spec)
     if share > 0:
-        return TaskType(cpu, share, 1, models)
-    return TaskType(cpu, 0, 0, models)
+        return TaskType(cpu, share, 1, models, spec)
+    return TaskType(cpu, 0, 0, models, spec)
 
 
 def _reference_order_key(t: TaskType) -> tuple[int, int, int, str]:
     """The fields [K:pkg/type/resource.go PodResource.Less] compares, in its order."""
-    return (t.cpu_milli, t.gpu_milli_per_gpu, t.gpu_count, "|".join(t.models))
+    return (t.cpu_milli, t.gpu_milli_per_gpu, t.gpu_count, t.spec)
 
 
 def typical_tasks(pod_table: pa.Table,
@@ -124,7 +133,7 @@ def typical_tasks(pod_table: pa.Table,
 
     Ties in count are broken as the reference does (``sort.Sort(sort.Reverse(TargetPodList))``,
     whose ``Less`` compares count, then ``PodResource.Less``): the **larger** type first by
-    ``(cpu_milli, gpu_milli_per_gpu, gpu_count, models joined with "|")``. This only decides which
+    ``(cpu_milli, gpu_milli_per_gpu, gpu_count, spec)``. This only decides which
     of equally popular types is kept at the cut, but makes M deterministic and the reference's.
 
     Parameters
@@ -144,7 +153,8 @@ def typical_tasks(pod_table: pa.Table,
     """
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-    cols = pod_table.select(["cpu_milli", "gpu", "gpu_milli", "gpu_models"]).to_pylist()
+    names = [c for c in ("cpu_milli", "gpu", "gpu_milli", "gpu_models", "gpu_spec") if c in pod_table.column_names]
+    cols = pod_table.select(names).to_pylist()
     counts = Counter(task_type_of(r) for r in cols)
     total = sum(counts.values())
     if total == 0:

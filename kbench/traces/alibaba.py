@@ -237,6 +237,7 @@ def load_pods(source: str | os.PathLike[str], *, sorted_by_creation: bool | None
         pa.array(gpu),
         pa.array(gpu_milli),
         _gpu_models(t, n),
+        _optional_string(t, "gpu_spec", n),
         pa.array(num_gpu),
         pa.array(trace_gpu_milli),
         _optional_string(t, "qos", n),

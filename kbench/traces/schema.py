@@ -31,6 +31,7 @@ gpu              int64         GPUs       whole GPUs requested (0 for sharing po
 gpu_milli        int64         milli-GPU  share of one GPU for a GPU-sharing pod, 1..999;
                                           0 for pods that need no GPU or whole GPUs
 gpu_models       list<string>  --         GPU models the pod may run on; empty = any
+gpu_spec         string/null   --         the source's model constraint as written (null if none)
 num_gpu          int64         GPUs       the source's raw GPU count
 trace_gpu_milli  int64         milli-GPU  the source's raw per-GPU share
 qos              string/null   --         QoS class as the source records it
@@ -83,6 +84,8 @@ POD_SCHEMA = pa.schema([
     _field("gpu_milli", pa.int64(), "milli-GPU",
            "share of one GPU for a GPU-sharing pod (1..999); 0 when no GPU or whole GPUs"),
     _field("gpu_models", pa.list_(pa.string()), "", "GPU models the pod may run on; empty = any"),
+    _field("gpu_spec", pa.string(), "", "the source's model constraint as written (null if none)",
+           nullable=True),
     _field("num_gpu", pa.int64(), "GPUs", "the source's raw GPU count"),
     _field("trace_gpu_milli", pa.int64(), "milli-GPU", "the source's raw per-GPU share"),
     _field("qos", pa.string(), "", "QoS class as the source records it", nullable=True),

@@ -224,6 +224,7 @@ def generate_pods(spec: SyntheticPods, rng: np.random.Generator) -> pa.Table:
         "cpu_milli": pa.array(cpu), "memory_bytes": pa.array(memory),
         "gpu": pa.array(gpu), "gpu_milli": pa.array(np.zeros(n, np.int64)),
         "gpu_models": pa.array([[] for _ in range(n)], pa.list_(pa.string())),
+        "gpu_spec": pa.nulls(n, pa.string()),
         "num_gpu": pa.array(gpu), "trace_gpu_milli": pa.array(np.where(gpu > 0, 1000, 0)),
         "qos": pa.nulls(n, pa.string()), "phase": pa.nulls(n, pa.string()),
         "created_at": pa.array(created), "scheduled_at": pa.nulls(n, pa.float64()), "deleted_at": deleted,

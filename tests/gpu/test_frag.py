@@ -207,3 +207,15 @@ def test_kernel_rejects_bad_shapes() -> None:
         cluster_frag(np.array([1, 2]), np.array([[1000]]), np.array([0, 0]), ta)
     with pytest.raises(ValueError):
         cluster_frag(np.array([1]), np.array([[1000]]), np.array([1]), ta)
+
+
+def test_task_types_are_keyed_by_the_constraint_as_written() -> None:
+    # The reference keys a type by the raw gpu_spec string (PodResource.GpuType), so a constraint
+    # that repeats a model is a type of its own. Counting the CSV's raw (cpu, gpu share, gpu count,
+    # gpu_spec) tuples by hand gives 127 typical types on gpuspec33 (124 with de-duplicated models).
+    from kbench.traces.alibaba import load_pods
+
+    m = typical_tasks(load_pods("alibaba-gpu-v2023:gpuspec33"))
+    assert len(m) == 127
+    assert TaskType(1000, 1000, 1, ("V100M16", "V100M32"), "V100M16|V100M32|V100M32") != TaskType(
+        1000, 1000, 1, ("V100M16", "V100M32"))
