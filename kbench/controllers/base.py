@@ -17,7 +17,8 @@ from kbench.sim.informers import Informer, controller_index, namespace_index
 
 
 class InformerFactory:
-    """One informer per kind, indexed by namespace and by controller uid, shared by the controllers."""
+    """One informer per kind, indexed by namespace, by controller uid and by the namespace of
+    objects without a controller (orphans, which controllers adopt), shared by the controllers."""
 
     def __init__(self, api: APIServer, delay: float = 0.0) -> None:
         self.api = api
@@ -33,6 +34,7 @@ class InformerFactory:
             inf = Informer(self.api, kind, delay=self.delay)
             inf.add_indexer("namespace", namespace_index)
             inf.add_indexer("controller", controller_index)
+            inf.add_indexer(ORPHAN_INDEX, orphan_index)
             self._informers[kind] = inf
         return inf
 

@@ -2,9 +2,8 @@
 keep ``spec.replicas`` active pods for each ReplicaSet.
 
 A sync lists the pods the ReplicaSet controls and the orphans of its namespace (FilterPodsByOwner,
-through the pod informer's controller index and the ``orphan`` index this controller adds to it:
-the namespace of each pod without a controller), keeps the active
-ones, claims them (adopting matching orphans, releasing owned pods that no longer match), then,
+through the shared pod informer's controller and orphan indexes: the latter holds the namespace
+of each pod without a controller), keeps the active ones, claims them (adopting matching orphans, releasing owned pods that no longer match), then,
 if its expectations are satisfied, creates or deletes the difference:
 
 * creates in slow-start batches of 1, 2, 4, ... (SlowStartInitialBatchSize 1), at most
@@ -45,7 +44,6 @@ from kbench.controllers.base import (
     is_pod_active,
     is_pod_available,
     is_pod_ready,
-    orphan_index,
     pod_from_template,
 )
 from kbench.controllers.blocking import BlockingController, Call, Steps, call
@@ -131,8 +129,6 @@ class ReplicaSetController(BlockingController):
         super().__init__(api, informers)
         self.replica_sets: Informer = informers.get("ReplicaSet")
         self.pods: Informer = informers.get("Pod")
-        if ORPHAN_INDEX not in self.pods.indexers:
-            self.pods.add_indexer(ORPHAN_INDEX, orphan_index)
         self.expectations = UIDTrackingExpectations(self.now)
         self.replica_sets.add_handlers(on_add=self._add_rs, on_update=self._update_rs, on_delete=self._delete_rs)
         self.pods.add_handlers(on_add=self._add_pod, on_update=self._update_pod, on_delete=self._delete_pod)

@@ -15,8 +15,7 @@ import numpy as np
 
 from kbench.api.objects import Node, Pod
 from kbench.sim.scheduler import SchedulerProcess
-
-GPU_MILLI = "alibabacloud.com/gpu-milli"
+from kbench.sim.workload import GPU_MILLI
 
 
 def node_ready(node: Node) -> bool:

@@ -47,6 +47,7 @@ from kbench.api.objects import Node, OwnerReference, Pod
 from kbench.api.selectors import label_selector
 from kbench.api.workloads import DaemonSet
 from kbench.controllers.base import (
+    ORPHAN_INDEX,
     InformerFactory,
     controller_of,
     is_pod_available,
@@ -73,7 +74,6 @@ from kbench.controllers.deployment.hashing import compute_hash
 from kbench.controllers.expectations import Expectations
 from kbench.controllers.manager import register
 from kbench.controllers.ref_manager import claim
-from kbench.controllers.replicaset import ORPHAN_INDEX, orphan_index
 from kbench.errors import APIError
 from kbench.sim.apiserver import APIServer, registry_key
 from kbench.sim.informers import Informer
@@ -110,8 +110,6 @@ class DaemonSetController(BlockingController):
         self.daemon_sets: Informer = informers.get("DaemonSet")
         self.pods: Informer = informers.get("Pod")
         self.nodes: Informer = informers.get("Node")
-        if ORPHAN_INDEX not in self.pods.indexers:
-            self.pods.add_indexer(ORPHAN_INDEX, orphan_index)
         self.expectations = Expectations(self.now)
         self.failed_pods_backoff = Backoff(self.now)
         self.daemon_sets.add_handlers(on_add=self._add_ds, on_update=self._update_ds, on_delete=self._delete_ds)

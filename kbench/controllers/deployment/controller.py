@@ -23,7 +23,7 @@ from typing import Any
 from kbench.api.objects import OwnerReference, Pod
 from kbench.api.selectors import label_selector
 from kbench.api.workloads import Deployment, ReplicaSet
-from kbench.controllers.base import ORPHAN_INDEX, InformerFactory, controller_of, orphan_index
+from kbench.controllers.base import ORPHAN_INDEX, InformerFactory, controller_of
 from kbench.controllers.blocking import BlockingController, Steps
 from kbench.controllers.deployment.recreate import rollout_recreate
 from kbench.controllers.deployment.rolling import rollout_rolling
@@ -53,8 +53,6 @@ class DeploymentController(BlockingController):
         self.deployments: Informer = informers.get("Deployment")
         self.replica_sets: Informer = informers.get("ReplicaSet")
         self.pods: Informer = informers.get("Pod")
-        if ORPHAN_INDEX not in self.replica_sets.indexers:
-            self.replica_sets.add_indexer(ORPHAN_INDEX, orphan_index)
         self.rollouts: list[dict[str, Any]] = []
         """One record per revision rolled out (see the module docstring)."""
         self.deployments.add_handlers(on_add=self._add_deployment, on_update=self._update_deployment,

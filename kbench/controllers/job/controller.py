@@ -66,6 +66,7 @@ from kbench.api.objects import OwnerReference, Pod
 from kbench.api.selectors import label_selector
 from kbench.api.workloads import Job
 from kbench.controllers.base import (
+    ORPHAN_INDEX,
     InformerFactory,
     controller_of,
     is_pod_active,
@@ -132,7 +133,6 @@ from kbench.controllers.job.tracking import (
 )
 from kbench.controllers.manager import register
 from kbench.controllers.ref_manager import claim
-from kbench.controllers.replicaset import ORPHAN_INDEX, orphan_index
 from kbench.errors import APIError
 from kbench.sim.apiserver import APIServer, registry_key
 from kbench.sim.informers import Informer
@@ -158,8 +158,6 @@ class JobController(BlockingController):
         self.queue = self.job_queue
         self.jobs: Informer = informers.get("Job")
         self.pods: Informer = informers.get("Pod")
-        if ORPHAN_INDEX not in self.pods.indexers:
-            self.pods.add_indexer(ORPHAN_INDEX, orphan_index)
         self.expectations = Expectations(self.now)
         self.finalizer_expectations = FinalizerExpectations()
         self.backoff = BackoffStore()

@@ -22,11 +22,10 @@ from typing import Any
 from kbench.api.objects import OwnerReference, Pod
 from kbench.api.selectors import label_selector
 from kbench.api.workloads import StatefulSet
-from kbench.controllers.base import InformerFactory, controller_of, is_pod_ready
+from kbench.controllers.base import ORPHAN_INDEX, InformerFactory, controller_of, is_pod_ready
 from kbench.controllers.blocking import BlockingController, Steps, call
 from kbench.controllers.manager import register
 from kbench.controllers.ref_manager import claim
-from kbench.controllers.replicaset import ORPHAN_INDEX, orphan_index
 from kbench.controllers.statefulset.control import Gen, Status, update_stateful_set
 from kbench.controllers.statefulset.pods import is_member_of
 from kbench.controllers.statefulset.revisions import History
@@ -66,8 +65,6 @@ class StatefulSetController(BlockingController):
         super().__init__(api, informers)
         self.sets: Informer = informers.get("StatefulSet")
         self.pods: Informer = informers.get("Pod")
-        if ORPHAN_INDEX not in self.pods.indexers:
-            self.pods.add_indexer(ORPHAN_INDEX, orphan_index)
         self.histories: dict[str, History] = {}
         """Set key -> its revisions (the ControllerRevisions kube stores)."""
         self.sets.add_handlers(on_add=self._enqueue, on_update=lambda old, cur: self._enqueue(cur),
