@@ -89,6 +89,45 @@ def run(policy: str, seed: int | None, out: str | None, until: float | None, che
     render_summary(result.out, Console())
 
 
+@cli.command()
+@click.argument("sweep_file", type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder of the sweep's results.")
+@click.option("--workers", type=int, default=None, help="Worker processes (default: one per core).")
+def sweep(sweep_file: str, out: str, workers: int | None) -> None:
+    """Run every point of SWEEP_FILE (policies x fields x seeds); a re-run skips finished points."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kbench.sweep import load_sweep, points, run_sweep
+
+    try:
+        spec = load_sweep(sweep_file)
+    except KbenchError as e:
+        _fail(e)
+        return
+    total = sum(1 for p in points(spec, sweep_file, out) if not (p.out / "run.json").is_file())
+    console = Console(stderr=True)
+    columns = (TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("points", total=total)
+
+        def on_point(point: object, error: str | None) -> None:
+            bar.advance(task)
+            if error is not None:
+                console.print(f"failed: {getattr(point, 'label', point)}: {error}")
+
+        try:
+            result = run_sweep(sweep_file, out, workers, on_point)
+        except KbenchError as e:
+            _fail(e)
+            return
+    click.echo(f"{len(result.done)} runs done, {len(result.skipped)} already there, {len(result.failed)} failed")
+    if result.report is not None:
+        click.echo(f"report: {result.report}")
+    click.echo(f"results: {out}")
+    if result.failed:
+        sys.exit(1)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli()

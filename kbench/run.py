@@ -62,16 +62,23 @@ class RunResult:
 
 
 def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None = None,
-               until: float | None = None, progress: Any = None, check: bool = False) -> RunResult:
+               until: float | None = None, progress: Any = None, check: bool = False,
+               overrides: dict[str, Any] | None = None) -> RunResult:
     """Simulate the policy at ``path`` and write its results folder; returns where and run.json.
-    With ``check``, the invariants are verified after every batch of events (same-time events)."""
-    policy = load_policy(path)
+    With ``check``, the invariants are verified after every batch of events (same-time events);
+    ``overrides`` sets dotted policy fields (``{"workload.pods": ...}``), as a sweep point does."""
+    policy = load_policy(path, overrides)
     base = Path(path).parent
     seed = policy.seed if seed is None else seed
     until = until if until is not None else policy.simulation.until
     sched_cfg = policy.scheduler
     profile = (load_scheduler_config(resolve(sched_cfg.config, base), sched_cfg.profile)
                if sched_cfg.config else default_profile())
+    if policy.workload.placement is not None:
+        from kbench.gpu.experiment import run_placement
+
+        target, run = run_placement(policy, path, profile, seed, out)
+        return RunResult(target, run)
     cluster = cluster_arrivals(policy, base, seed)
     workload = workload_arrivals(policy, base, seed)
 

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from kbench.api.objects import Pod
 from kbench.config.policy import Policy, SyntheticNodeSource, SyntheticPodSource
+from kbench.errors import FieldError
 from kbench.sim.workload import nodes_from_table, pods_from_table
 from kbench.traces import load_nodes, load_pods
 from kbench.traces.manifests import is_manifest_path, load_timed_manifests
@@ -94,3 +95,27 @@ def _limited(arrivals: list[Arrival], limit: int | None) -> list[Arrival]:
             pods += 1
         out.append((t, obj))
     return out
+
+
+def node_table(policy: Policy, base: Path, seed: int) -> pa.Table:
+    """The cluster as a node table (trace lists, CSVs and synthetic pools; placement mode reads this)."""
+    src = policy.cluster.nodes
+    if isinstance(src, SyntheticNodeSource):
+        return generate_nodes(src.synthetic, np.random.default_rng([seed, 1]))
+    name = resolve(src, base)
+    if name.startswith(SCHEDULER_PERF) or is_manifest_path(name):
+        raise FieldError("cluster.nodes", f"{src!r}: placement mode needs a node list or CSV")
+    return load_nodes(name)
+
+
+def pod_table(policy: Policy, base: Path, seed: int) -> pa.Table:
+    """The workload as a pod table (trace lists, CSVs and synthetic pods), ``workload.limit`` applied."""
+    src = policy.workload.pods
+    if isinstance(src, SyntheticPodSource):
+        table = generate_pods(src.synthetic, np.random.default_rng([seed, 2]))
+    else:
+        name = resolve(src, base)
+        if name.startswith(SCHEDULER_PERF) or is_manifest_path(name):
+            raise FieldError("workload.pods", f"{src!r}: placement mode needs a pod list or CSV")
+        table = load_pods(name)
+    return table.slice(0, policy.workload.limit) if policy.workload.limit is not None else table

@@ -13,6 +13,9 @@ from rich.table import Table
 def render_summary(out: Path, console: Console) -> None:
     """Print a run's headline numbers from its results folder, and where the folder is."""
     run = json.loads((out / "run.json").read_text())
+    if run.get("mode") == "placement":
+        render_placement_summary(out, run, console)
+        return
     pods = pl.read_parquet(out / "pods.parquet")
     ts = pl.read_parquet(out / "timeseries.parquet")
     wait = pods.filter(pl.col("scheduled_at").is_not_null()).select(
@@ -35,5 +38,29 @@ def render_summary(out: Path, console: Console) -> None:
     rate = run["events"] / run["wall_seconds"] if run["wall_seconds"] else 0.0
     table.add_row("events", f"{run['events']:,} ({rate:,.0f}/s)")
     table.add_row("wall time", f"{run['wall_seconds']:.2f} s (+{run['compile_seconds']:.2f} s JIT)")
+    console.print(table)
+    console.print(f"results: {out}")
+
+
+def render_placement_summary(out: Path, run: dict, console: Console) -> None:  # type: ignore[type-arg]
+    """Headline numbers of a placement-mode run: pods placed and failed, unallocated GPU and
+    fragmentation when the arrived workload reaches 100% and at the end (FGD.md §6)."""
+    curve = pl.read_parquet(out / "arrival_curve.parquet")
+    table = Table(title=f"{run['policy']['name']}: {run['gpu_policy']} on {run['trace']} (seed {run['seed']})",
+                  title_justify="left", show_header=False)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_row("pods submitted", f"{run['pods_total']:,} ({run['pods_inflated']:,} inflation copies)")
+    table.add_row("placed / failed", f"{run['pods_scheduled']:,} / {run['pods_failed']:,}")
+    last = curve["arrived_pct"].max()
+    for label, x in (("at 100% arrived", 100), ("at the end", last if isinstance(last, int) else 0)):
+        row = curve.filter(pl.col("arrived_pct") == x)
+        if len(row):
+            r = row.row(0, named=True)
+            ratio = "n/a" if r["frag_ratio_pct"] is None else f"{r['frag_ratio_pct']:.1f}%"
+            table.add_row(f"unallocated GPU {label}", f"{r['unalloc_gpu_pct']:.2f}% of {run['gpus_total']:,} GPUs")
+            table.add_row(f"fragmentation {label}", f"{r['frag_amount_pct']:.2f}% of GPUs, {ratio} of idle")
+    rate = run["pods_total"] / run["wall_seconds"] if run["wall_seconds"] else 0.0
+    table.add_row("wall time", f"{run['wall_seconds']:.2f} s, {rate:,.0f} pods/s (+{run['compile_seconds']:.2f} s JIT)")
     console.print(table)
     console.print(f"results: {out}")

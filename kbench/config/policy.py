@@ -61,11 +61,23 @@ class ClusterSpec(_Strict):
                                           "or {synthetic: {pools: [...]}}")
 
 
+class PlacementSpec(_Strict):
+    """The FGD paper's experiment (kbench.gpu.experiment): pods are placed one by one and stay."""
+
+    inflation: float | None = Field(default=1.3, gt=0, description="append sampled copies of the trace's pods "
+                                    "(or drop random ones) until GPU requests reach this share of GPU capacity; "
+                                    "null keeps the trace as is")
+    shuffle: bool = Field(default=True, description="shuffle the pods with the run's seed (off: trace order, "
+                                                    "and no inflation)")
+
+
 class WorkloadSpec(_Strict):
     pods: PodSource = Field(description="a pod list name (alibaba-gpu-v2023:default), a pod CSV path, "
                                         "or {synthetic: {...}}")
     limit: int | None = Field(default=None, ge=1, description="replay only the first N pods")
     time_scale: float = Field(default=1.0, gt=0, description="multiply every trace time by this")
+    placement: PlacementSpec | None = Field(default=None, description="placement-only replay (FGD.md §6) "
+                                            "instead of the simulated control plane")
 
 
 class CycleCostSpec(_Strict):
@@ -112,13 +124,34 @@ class Policy(_Strict):
         return any(a.stop_node is not None or a.stop_zone is not None for a in self.actions)
 
 
-def load_policy(path: str | Path) -> Policy:
-    """Read and validate a policy file."""
+def apply_overrides(doc: dict[str, Any], overrides: dict[str, Any], file: str) -> dict[str, Any]:
+    """A copy of a policy document with each dotted field (``workload.pods``) set to its value.
+
+    Intermediate mappings are created as needed; a path through a non-mapping is a ConfigError.
+    """
+    import copy
+
+    out = copy.deepcopy(doc)
+    for dotted, value in overrides.items():
+        node = out
+        parts = dotted.split(".")
+        for i, part in enumerate(parts[:-1]):
+            nxt = node.setdefault(part, {})
+            if not isinstance(nxt, dict):
+                raise ConfigError(file, ".".join(parts[: i + 1]), f"cannot set {dotted}: not a mapping")
+            node = nxt
+        node[parts[-1]] = value
+    return out
+
+
+def load_policy(path: str | Path, overrides: dict[str, Any] | None = None) -> Policy:
+    """Read and validate a policy file, with dotted-field ``overrides`` (a sweep point) applied."""
     docs = read_yaml_documents(path)
     if len(docs) != 1 or not isinstance(docs[0], dict):
         raise ConfigError(str(path), "", "expected one policy (a YAML mapping)")
+    doc = apply_overrides(docs[0], overrides, str(path)) if overrides else docs[0]
     try:
-        return Policy.model_validate(docs[0])
+        return Policy.model_validate(doc)
     except ValidationError as e:
         _, msg = describe(e)
         loc = tuple(p for p in e.errors()[0]["loc"] if p not in (_NAME, _SYNTHETIC))

@@ -98,6 +98,33 @@ WORKLOADS = pa.schema([
     _f("failed", pa.int64(), "Job pods failed; null for Deployments"),
 ])
 
+ARRIVAL_CURVE = pa.schema([
+    _f("policy", pa.string(), "GPU policy (score plugin) of the run", False),
+    _f("trace", pa.string(), "pod list replayed (e.g. default, gpushare40)", False),
+    _f("seed", pa.int64(), "run seed", False),
+    _f("arrived_pct", pa.int64(), "GPU requested by the pods submitted so far, % of GPU capacity (0..130)", False),
+    _f("alloc_gpu_pct", pa.float64(), "allocated GPU, % of capacity (mean over the pods logged at this %)"),
+    _f("unalloc_gpu_pct", pa.float64(), "100 - alloc_gpu_pct"),
+    _f("frag_amount_pct", pa.float64(), "fragmentation F(M), % of all GPU"),
+    _f("frag_ratio_pct", pa.float64(), "fragmentation F(M), % of unallocated GPU; null when none is left"),
+])
+"""Schema of ``arrival_curve.parquet`` (one row per arrived % with data)."""
+
+PLACEMENTS = pa.schema([
+    _f("seq", pa.int64(), "submission order (0-based)", False),
+    _f("pod_uid", pa.string(), "pod uid", False),
+    _f("clone", pa.bool_(), "a copy appended by inflation", False),
+    _f("node", pa.string(), "node the pod was placed on, null if it failed"),
+    _f("gpu_index", pa.string(), "GPU indices it took on the node, comma-separated; null without GPUs"),
+    _f("feasible_nodes", pa.int64(), "nodes that passed the filters", False),
+    _f("score", pa.int64(), "score of the chosen node (0 when it was the only feasible one)", False),
+    _f("arrived_milli_gpu", pa.int64(), "GPU requested by the pods submitted so far, failed ones included", False),
+    _f("used_milli_gpu", pa.int64(), "GPU allocated after this pod", False),
+    _f("idle_milli_gpu", pa.int64(), "GPU unallocated after this pod", False),
+    _f("frag_milli_gpu", pa.float64(), "cluster fragmentation F(M) after this pod (FGD.md §2)", False),
+])
+"""Placement mode: one row per submitted pod, in order (kbench.gpu.experiment)."""
+
 TABLES: dict[str, pa.Schema] = {
     "pods": PODS,
     "attempts": ATTEMPTS,
@@ -106,7 +133,19 @@ TABLES: dict[str, pa.Schema] = {
     "nodes": NODES,
     "workloads": WORKLOADS,
 }
-"""Table name (file ``<name>.parquet``) to schema."""
+"""Table name (file ``<name>.parquet``) to schema: the tables of a simulated run."""
+
+PLACEMENT_TABLES: dict[str, pa.Schema] = {
+    "pods": PODS,
+    "attempts": ATTEMPTS,
+    "nodes": NODES,
+    "placements": PLACEMENTS,
+    "arrival_curve": ARRIVAL_CURVE,
+}
+"""The tables of a placement-mode run (kbench.gpu.experiment)."""
+
+SCHEMAS: dict[str, pa.Schema] = {**TABLES, **PLACEMENT_TABLES}
+"""Every table a results folder may hold."""
 
 RUN_JSON_REQUIRED = (
     "policy", "seed", "kbench_version", "wall_seconds", "compile_seconds", "sim_seconds", "events",

@@ -15,11 +15,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kbench.errors import KbenchError
-from kbench.metrics.schema import RUN_JSON_REQUIRED, TABLES
+from kbench.metrics.schema import RUN_JSON_REQUIRED, SCHEMAS
 
 
 def _check(name: str, table: pa.Table) -> pa.Table:
-    schema = TABLES[name]
+    schema = SCHEMAS[name]
     if table.schema.names != schema.names:
         raise KbenchError(f"{name} table has columns {table.schema.names}, expected {schema.names}")
     return table.cast(schema)
@@ -35,7 +35,7 @@ def write_results(out_dir: str | Path, run: Mapping[str, Any], tables: Mapping[s
     missing = [k for k in RUN_JSON_REQUIRED if k not in run]
     if missing:
         raise KbenchError(f"run.json lacks {', '.join(missing)}")
-    unknown = sorted(set(tables) - set(TABLES))
+    unknown = sorted(set(tables) - set(SCHEMAS))
     if unknown:
         raise KbenchError(f"unknown result tables: {', '.join(unknown)}")
     if out.exists() and not overwrite:
