@@ -39,7 +39,7 @@ from kbench.sim.latency import CommitClock
 from kbench.sim.node_failures import NodeFailures
 from kbench.sim.scheduler import CycleCost, SchedulerProcess
 from kbench.sim.workload import GPU, GPU_MILLI, gpu_models
-from kbench.sources import cluster_arrivals, resolve, workload_arrivals
+from kbench.sources import cluster_arrivals, resolve, workload_arrivals, workload_target
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,10 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
         return RunResult(target, run)
     cluster = cluster_arrivals(policy, base, seed)
     workload = workload_arrivals(policy, base, seed)
+    frag_target = workload_target(policy, base, seed, cluster)
+    for plugin in profile.plugins.values():
+        if hasattr(plugin, "use_run_workload"):
+            plugin.use_run_workload(frag_target)
 
     compile_start = time.perf_counter()
     _warm_up(profile)
@@ -112,7 +116,7 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
             if t == 0.0:
                 api.create(obj)
         api.start_compactor()
-        recorder = Recorder(sched, sim.sample_interval)
+        recorder = Recorder(sched, sim.sample_interval, frag_target)
         sched.start()
         kubelets.start()
         controllers.start()

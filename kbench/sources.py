@@ -24,9 +24,12 @@ import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel
 
-from kbench.api.objects import Pod
+from kbench.api.objects import Node, Pod
+from kbench.cluster.state import node_gpus
 from kbench.config.policy import Policy, SyntheticNodeSource, SyntheticPodSource
 from kbench.errors import FieldError
+from kbench.gpu.frag import typical_tasks
+from kbench.gpu.target import TargetWorkload
 from kbench.sim.workload import nodes_from_table, pods_from_table
 from kbench.traces import load_nodes, load_pods
 from kbench.traces.manifests import is_manifest_path, load_timed_manifests
@@ -119,3 +122,21 @@ def pod_table(policy: Policy, base: Path, seed: int) -> pa.Table:
             raise FieldError("workload.pods", f"{src!r}: placement mode needs a pod list or CSV")
         table = load_pods(name)
     return table.slice(0, policy.workload.limit) if policy.workload.limit is not None else table
+
+
+def workload_target(policy: Policy, base: Path, seed: int, cluster: Sequence[Arrival]) -> TargetWorkload | None:
+    """FGD's target workload M for the timeseries' ``gpu_frag_ratio``: the typical task types of the
+    workload's pod table (:func:`pod_table`). None when the cluster has no GPU node, when the
+    workload is no pod table (a manifest or scheduler_perf scenario), or when its GPU counts are
+    not task types (:class:`~kbench.gpu.frag.TaskType` takes 0, 1, 2, 4 or 8 GPUs)."""
+    if not any(isinstance(o, Node) and node_gpus(o)[0] > 0 for _, o in cluster):
+        return None
+    src = policy.workload.pods
+    if not isinstance(src, SyntheticPodSource):
+        name = resolve(src, base)
+        if name.startswith(SCHEDULER_PERF) or is_manifest_path(name):
+            return None
+    try:
+        return TargetWorkload(typical_tasks(pod_table(policy, base, seed)))
+    except ValueError:
+        return None

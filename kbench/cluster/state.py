@@ -7,6 +7,13 @@ pod counter that may accept it, so a scheduling cycle reads per-node counts with
 Counters are indexed by what their matcher requires of a pod (a namespace and one ``key=value``
 label, see ``PodMatcher.index_key``), so a pod is tested only against the matchers that can
 accept it, not against all of them (a cluster of ReplicaSets has one spreading matcher each).
+
+GPUs are also kept per device (FGD.md §1, §4): a :class:`~kbench.gpu.devices.GpuLedger` whose rows
+are the node rows (GPU count from allocatable ``nvidia.com/gpu``, model from the label
+``kbench.io/gpu-model``), and per node the GpuClustering tags of its pods. A bound pod takes the
+GPUs the scheduler chose, else the default rule (whole GPUs: the lowest-index free ones; a share:
+best fit); a pod bound elsewhere whose GPUs are not free is kept without GPUs and counted in
+``pods_missing_gpus``.
 """
 
 from __future__ import annotations
@@ -31,6 +38,10 @@ from kbench.api.resources import (
 )
 from kbench.cluster.interning import Interner, LabelTable
 from kbench.cluster.owners import Owners
+from kbench.gpu.devices import GpuLedger
+from kbench.gpu.policies import N_TAGS, affinity_tag
+from kbench.gpu.requests import CPU_ONLY, GpuRequest, gpu_request
+from kbench.sim.workload import GPU, GPU_MODEL_LABEL
 
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 NO_SCHEDULE, PREFER_NO_SCHEDULE, NO_EXECUTE = 0, 1, 2
@@ -53,6 +64,13 @@ def host_ports(pod: Pod) -> tuple[HostPort, ...]:
             if p.host_port > 0:
                 out.append((p.host_ip or "0.0.0.0", p.protocol or "TCP", p.host_port))
     return tuple(out)
+
+
+def node_gpus(node: Node) -> tuple[int, str | None]:
+    """(GPU count, GPU model) of a node: allocatable ``nvidia.com/gpu`` and the label
+    ``kbench.io/gpu-model`` (None when absent or when the node has no GPU)."""
+    count = node_allocatable(node).get(GPU, 0)
+    return count, (node.metadata.labels.get(GPU_MODEL_LABEL) or None) if count else None
 
 
 def has_pod_affinity(pod: Pod) -> bool:
@@ -80,6 +98,12 @@ class PodRecord:
     has_affinity: bool
     has_required_anti_affinity: bool
     start_time: float = 0.0
+    gpu: GpuRequest = CPU_ONLY
+    """The pod's GPU request (``kbench.gpu.requests.gpu_request``)."""
+    gpus: tuple[int, ...] = ()
+    """Indices of the GPUs it holds on its node (``gpu.d`` milli-GPU on each)."""
+    missing_gpus: bool = False
+    """Bound without the GPUs it asks for (none were free when it was added)."""
 
     @property
     def key(self) -> str:
@@ -190,6 +214,14 @@ class ClusterState:
         self._image_nodes_version = -1
         self._rows = np.zeros(0, np.int64)
         self._max_alloc = 0
+        self.gpus = GpuLedger()
+        """Per-GPU free milli-GPU and model of every node, rows as the node rows."""
+        self.gpu_count = np.zeros(cap, np.int64)
+        self.gpu_model: list[str | None] = []
+        self.gpu_tags = np.zeros((cap, N_TAGS), np.int64)
+        """Per node, bound pods by GpuClustering affinity tag (``kbench.gpu.policies.affinity_tag``)."""
+        self.pods_missing_gpus = 0
+        """Bound pods holding none of the GPUs they ask for (bound by others onto full GPUs)."""
         self.n_unschedulable = 0
         """Nodes with spec.unschedulable (NodeUnschedulable skips its kernel when there are none)."""
         self.nodes_with_effect = [0, 0, 0]
@@ -209,7 +241,8 @@ class ClusterState:
         if need <= self.capacity:
             return
         cap = max(need, 2 * self.capacity)
-        for name in ("alloc", "requested", "nz_requested", "unschedulable", "label_val", "taint_ids", "image_ids"):
+        for name in ("alloc", "requested", "nz_requested", "unschedulable", "label_val", "taint_ids", "image_ids",
+                     "gpu_count", "gpu_tags"):
             old = getattr(self, name)
             fill = -1 if name in ("label_val", "taint_ids", "image_ids") else 0
             new = np.full((cap,) + old.shape[1:], fill, old.dtype, order="F" if old.ndim == 2 and old.flags.f_contiguous else "C")
@@ -296,6 +329,10 @@ class ClusterState:
         self._set_labels(i, node.metadata.labels)
         self._set_taints(i, [(t.key, t.value, t.effect) for t in node.spec.taints])
         self._set_images(i, node)
+        count, model = node_gpus(node)
+        self.gpu_count[i] = count
+        self.gpu_model.append(model)
+        self.gpus.add_node(i, count, model)
         self.epoch += 1
         self.version += 1
         return i
@@ -317,6 +354,9 @@ class ClusterState:
         self._set_labels(i, node.metadata.labels)
         self._set_taints(i, [(t.key, t.value, t.effect) for t in node.spec.taints])
         self._set_images(i, node)
+        count, model = node_gpus(node)
+        if (count, model) != (self.gpu_count[i], self.gpu_model[i]):
+            self._regpu_node(i, count, model)
         self.epoch += 1
         self.version += 1
         return i
@@ -329,12 +369,13 @@ class ClusterState:
         self._forget_node_facts(i)
         n = self.n_nodes
         for arr in (self.alloc, self.requested, self.nz_requested, self.unschedulable, self.label_val,
-                    self.taint_ids, self.image_ids, *self._counters.values()):
+                    self.taint_ids, self.image_ids, self.gpu_count, self.gpu_tags, *self._counters.values()):
             arr[i:n - 1] = arr[i + 1:n]
             arr[n - 1] = -1 if arr.dtype == np.int32 and arr.ndim == 2 else 0
-        for lst in (self.node_names, self.nodes, self.node_label_dicts, self.pods_on_node):
+        for lst in (self.node_names, self.nodes, self.node_label_dicts, self.pods_on_node, self.gpu_model):
             del lst[i]
         self.n_nodes -= 1
+        self._rebuild_gpus([r + (r >= i) for r in range(self.n_nodes)])
         self.node_index = {nm: k for k, nm in enumerate(self.node_names)}
         for rec in self.pods.values():
             if rec.node > i:
@@ -343,6 +384,54 @@ class ClusterState:
             self.ports[key] = {(k - 1 if k > i else k): v for k, v in by_node.items()}
         self.epoch += 1
         self.version += 1
+
+    def _rebuild_gpus(self, old_rows: list[int | None]) -> None:
+        """A new ledger from ``gpu_count``/``gpu_model``: new row r copies the free milli-GPU of old
+        row ``old_rows[r]`` (None: all free). The ledger only appends rows, so a removed or resized
+        node means building it again (rare: node deletions and GPU changes)."""
+        old = self.gpus
+        new = GpuLedger()
+        for r in range(self.n_nodes):
+            new.add_node(r, int(self.gpu_count[r]), self.gpu_model[r])
+        for r, o in enumerate(old_rows):
+            if o is not None:
+                c = int(self.gpu_count[r])
+                new.free[r, :c] = old.free[o, :c]
+        self.gpus = new
+
+    def _regpu_node(self, i: int, count: int, model: str | None) -> None:
+        """Node ``i`` now has ``count`` GPUs of ``model``: its pods take GPUs again, keeping theirs if they still fit."""
+        self.gpu_count[i] = count
+        self.gpu_model[i] = model
+        self._rebuild_gpus([None if r == i else r for r in range(self.n_nodes)])
+        for rec in self.pods_on_node[i].values():
+            if rec.gpu.k:
+                self.pods_missing_gpus -= int(rec.missing_gpus)
+                self._take_gpus(rec, rec.gpus or None)
+
+    def _take_gpus(self, rec: PodRecord, wanted: tuple[int, ...] | None) -> None:
+        """Give ``rec`` its GPUs on its node: ``wanted`` if they all have room, else the default rule
+        (GpuLedger.allocate); with neither, none (``missing_gpus``, counted)."""
+        req = rec.gpu
+        free = self.gpus.free[rec.node]
+        rec.gpus, rec.missing_gpus = (), False
+        if wanted is not None and len(set(wanted)) == len(wanted) == req.k and all(
+                0 <= g < free.shape[0] and free[g] >= req.d for g in wanted):
+            for g in wanted:
+                free[g] -= req.d
+            rec.gpus = tuple(int(g) for g in wanted)
+            return
+        try:
+            rec.gpus = self.gpus.allocate(rec.node, req.d, req.k)
+        except ValueError:
+            rec.missing_gpus = True
+            self.pods_missing_gpus += 1
+
+    def cpu_left(self) -> np.ndarray:
+        """int64[nodes]: allocatable milli-CPU minus the non-zero CPU requests of bound pods (the
+        ``C_n`` of the GPU policies, FGD.md §1)."""
+        n = self.n_nodes
+        return self.alloc[:n, R_CPU] - self.nz_requested[:n, 0]
 
     def _forget_node_facts(self, i: int) -> None:
         """Undo row ``i``'s contributions to the cluster-wide tallies (before replacing or removing it)."""
@@ -410,8 +499,12 @@ class ClusterState:
 
     # ---- pods --------------------------------------------------------------------------------
 
-    def add_pod(self, pod: Pod, node: str | int, start_time: float = 0.0) -> PodRecord:
-        """Bind ``pod`` to ``node`` and update every per-node aggregate."""
+    def add_pod(self, pod: Pod, node: str | int, start_time: float = 0.0,
+                gpus: tuple[int, ...] | None = None) -> PodRecord:
+        """Bind ``pod`` to ``node`` and update every per-node aggregate.
+
+        A GPU pod takes ``gpus`` (indices on the node, as a scheduler chose them) if given and
+        free enough, else GPUs by the default rule; if none are free it is kept without GPUs."""
         i = node if isinstance(node, int) else self.node_index[node]
         uid = pod.metadata.uid or pod.key
         if uid in self.pods:
@@ -429,7 +522,10 @@ class ClusterState:
             has_affinity=has_pod_affinity(pod),
             has_required_anti_affinity=has_required_anti_affinity(pod),
             start_time=start_time,
+            gpu=gpu_request(pod),
         )
+        if rec.gpu.k:
+            self._take_gpus(rec, gpus)
         self.pods[uid] = rec
         self._account(uid, rec, +1)
         return rec
@@ -437,6 +533,9 @@ class ClusterState:
     def remove_pod(self, uid: str) -> PodRecord:
         """Unbind the pod with ``uid`` (or namespace/name) and undo its aggregates."""
         rec = self.pods.pop(uid)
+        if rec.gpus:
+            self.gpus.release(rec.node, rec.gpus, rec.gpu.d)
+        self.pods_missing_gpus -= int(rec.missing_gpus)
         self._account(uid, rec, -1)
         return rec
 
@@ -447,6 +546,7 @@ class ClusterState:
         self.requested[i, 3] += sign
         self.nz_requested[i, 0] += sign * rec.nz_cpu
         self.nz_requested[i, 1] += sign * rec.nz_mem
+        self.gpu_tags[i, affinity_tag(rec.gpu.d, rec.gpu.k)] += sign
         for ip, proto, port in rec.ports:
             by_node = self.ports.setdefault((proto, port), {})
             ips = by_node.setdefault(i, Counter())

@@ -78,3 +78,18 @@ class NodeResourcesBalancedAllocationArgs(PluginArgs):
 
 class NodeAffinityArgs(PluginArgs):
     addedAffinity: NodeAffinity | None = None
+
+
+class RandomArgs(PluginArgs):
+    """Args of the Random GPU policy: the seed of its node and GPU draws."""
+
+    seed: int = Field(default=0, ge=0)
+
+
+class FGDArgs(PluginArgs):
+    """Args of the FGD GPU policy: the target workload M, a pod list name
+    (``alibaba-gpu-v2023:default``) or a pod CSV path, whose typical task types FGD measures by.
+    Unset: the workload of the run (`kbench run` supplies it, as the paper measures by the trace
+    it replays)."""
+
+    targetWorkload: str | None = Field(default=None, min_length=1)

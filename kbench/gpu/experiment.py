@@ -4,7 +4,9 @@ A policy with ``workload.placement`` replays its pod list as the paper does (``F
 shuffled with the run's seed, inflated to ``inflation`` x GPU capacity by appending sampled
 copies, submitted one by one with no departures, retries or preemption, scored by the one GPU
 policy plugin of the scheduler profile (Random, DotProd, GpuClustering, GpuPacking, BestFit or
-FGD) with ties broken by a seeded node priority order. The results folder holds ``run.json``,
+FGD) with ties broken by a seeded node priority order. FGD measures fragmentation by the typical
+task types of the replayed pod list (before inflation), as the paper does, unless its
+``targetWorkload`` arg names another list. The results folder holds ``run.json``,
 ``pods``, ``attempts``, ``nodes``, ``placements`` (per pod: node, GPUs, arrived/used GPU and
 fragmentation after it) and ``arrival_curve`` (FGD.md §6.5).
 
@@ -87,7 +89,8 @@ def run_placement(policy: Policy, path: str | Path, profile: ProfileConfig, seed
     compile_seconds = time.perf_counter() - compile_start
 
     wall_start = time.perf_counter()
-    typical = typical_arrays(typical_tasks(pods), cluster)
+    target = getattr(profile.plugins.get(name), "target", None)  # FGD's targetWorkload, if named
+    typical = typical_arrays(target.typical if target is not None else typical_tasks(pods), cluster)
     rng = np.random.default_rng(seed)
     ordered, clone = (submission_order(pods, seed, spec.inflation, cluster.total_gpus * 1000, rng) if spec.shuffle
                       else (pods, np.zeros(len(pods), np.bool_)))

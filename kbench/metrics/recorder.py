@@ -3,7 +3,8 @@ and keeps each node's peak allocation for nodes.parquet.
 
 It reads the scheduler's cache (allocation, queue lengths) and counts what the cache does not
 hold (terminating pods, nodes not Ready) from the scheduler's informers, so sampling costs the
-same whatever the cluster's size.
+same whatever the cluster's size. With a target workload M (the typical task types of the run's
+pod table, FGD.md §2) it also samples the GPU fragmentation ratio F(M) / idle GPU.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from kbench.api.objects import Node, Pod
+from kbench.gpu.target import TargetWorkload, frag_ratio
 from kbench.sim.scheduler import SchedulerProcess
 from kbench.sim.workload import GPU_MILLI
 
@@ -33,6 +35,8 @@ class Recorder:
 
     sched: SchedulerProcess
     interval: float
+    target: TargetWorkload | None = None
+    """M of ``gpu_frag_ratio``; None leaves the column null (a workload that is no pod table)."""
     rows: list[dict[str, Any]] = field(default_factory=list)
     peak: dict[str, np.ndarray] = field(default_factory=dict)
     """Node name -> highest requested (cpu, memory) seen at a sample (see ``peaks``)."""
@@ -40,6 +44,8 @@ class Recorder:
     _row_names: list[str] = field(default_factory=list)
     terminating: int = 0
     not_ready: int = 0
+    _frag: tuple[int, float | None] = (-1, None)
+    """(cluster version, gpu_frag_ratio) of the last computation: unchanged clusters reuse it."""
 
     def __post_init__(self) -> None:
         self.sched.pods.add_handlers(on_update=self._pod_updated, on_delete=self._pod_deleted)
@@ -88,13 +94,23 @@ class Recorder:
             "alloc_cpu": ratio("cpu") or 0.0,
             "alloc_memory": ratio("memory") or 0.0,
             "alloc_gpu": ratio(GPU_MILLI),
-            "gpu_frag_ratio": None,
+            "gpu_frag_ratio": self._frag_ratio(),
             "etcd_revision": api.store.revision,
             "etcd_keys": api.store.key_count,
             "terminating": self.terminating,
             "unavailable_replicas": unavailable,
             "nodes_not_ready": self.not_ready,
         })
+
+    def _frag_ratio(self) -> float | None:
+        """The cluster's FGD frag ratio for ``target`` (None without one), recomputed only when the
+        cluster changed since the last sample."""
+        c = self.sched.cluster
+        if self.target is None:
+            return None
+        if self._frag[0] != c.version:
+            self._frag = (c.version, frag_ratio(c, self.target))
+        return self._frag[1]
 
     def _fold(self) -> None:
         if self._rows is not None:

@@ -18,6 +18,7 @@ from kbench.cluster.state import TERMINATED_PHASES, ClusterState
 from kbench.config.scheduler_config import ProfileConfig
 from kbench.errors import APIError
 from kbench.scheduler.cycle import CycleResult, Framework
+from kbench.scheduler.plugins.gpu_policies import gpu_selector
 from kbench.scheduler.queue import (
     EVENT_ASSIGNED_POD_ADD,
     EVENT_ASSIGNED_POD_DELETE,
@@ -88,6 +89,8 @@ class SchedulerProcess:
         engine = self.api.engine
         self.engine = engine
         self.framework = Framework(self.profile, seed=int(engine.rng.integers(2**63)))
+        self.gpu_selector = gpu_selector(self.profile)
+        """The GPU policy plugin that picks a sharing pod's GPU at bind (None: best fit)."""
         self.queue = SchedulingQueue(
             lambda: engine.now,
             pod_initial_backoff=self.profile.pod_initial_backoff_seconds,
@@ -251,7 +254,7 @@ class SchedulerProcess:
             "node": node, "top_score": top,
         })
         if node is not None:
-            self._bind(qpi, node)
+            self._bind(qpi, node, self._gpus(state, qpi, res.selected))
         else:
             message = fit_error_message(self.framework, res, self.cluster, state, qpi.pod_info)
             self._event("Warning", "FailedScheduling", pod, message)
@@ -262,11 +265,20 @@ class SchedulerProcess:
         self._arm()
         self.engine.schedule(0.0, self._schedule_one)
 
-    def _bind(self, qpi: Any, node: str) -> None:
-        """Assume the pod on ``node`` in the cache, then send the binding to the API server; the
-        scheduling loop goes on while it commits (the binding cycle runs in its own goroutine)."""
+    def _gpus(self, state: Any, qpi: Any, row: int) -> tuple[int, ...] | None:
+        """The GPU the profile's GPU policy picks for a sharing pod on node ``row`` (Reserve of
+        open_gpu_share.go); None leaves the choice to the cache's default rule."""
+        if self.gpu_selector is None:
+            return None
+        gpu = self.gpu_selector.select_gpu(state, qpi.pod_info, self.cluster, row)
+        return None if gpu is None else (gpu,)
+
+    def _bind(self, qpi: Any, node: str, gpus: tuple[int, ...] | None = None) -> None:
+        """Assume the pod on ``node`` (taking ``gpus`` there, if given) in the cache, then send the
+        binding to the API server; the scheduling loop goes on while it commits (the binding cycle
+        runs in its own goroutine)."""
         pod = qpi.pod
-        self.cluster.add_pod(pod, node, start_time=self.engine.now)
+        self.cluster.add_pod(pod, node, start_time=self.engine.now, gpus=gpus)
         self.assumed[pod.metadata.uid or pod.key] = node
         self.api.submit(self.api.bind, pod.namespace, pod.metadata.name, node,
                         on_done=lambda result: self._bound(qpi, node, result))

@@ -117,6 +117,8 @@ def test_bundled_policies_run_scaled_down(tmp_path: Path, name: str) -> None:
     src = Path(__file__).parents[2] / "policies" / f"{name}.yaml"
     doc = yaml.safe_load(src.read_text())
     doc["workload"]["limit"] = 150
+    if "placement" in doc["workload"]:
+        doc["workload"]["placement"]["inflation"] = None   # no copies: exactly the 150 pods
     for section, key in (("scheduler", "config"), ("cluster", "nodes"), ("workload", "pods")):
         value = doc.get(section, {}).get(key)
         if isinstance(value, str) and value.endswith((".yaml", ".csv")):

@@ -1,4 +1,5 @@
-"""The in-tree plugins kbench knows, by kube-scheduler name, imported on first use."""
+"""The in-tree plugins kbench knows, by kube-scheduler name, imported on first use; then the GPU
+plugins of the FGD reference simulator (OpenGpuShare and the six GPU policies, FGD.md §4–§5)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,13 @@ _PLUGINS: dict[str, str] = {
     "DefaultBinder": "not_simulated:DefaultBinder",
     "DefaultPreemption": "not_simulated:DefaultPreemption",
     "DynamicResources": "not_simulated:DynamicResources",
+    "OpenGpuShare": "open_gpu_share:OpenGpuShare",
+    "Random": "gpu_policies:Random",
+    "DotProd": "gpu_policies:DotProd",
+    "GpuClustering": "gpu_policies:GpuClustering",
+    "GpuPacking": "gpu_policies:GpuPacking",
+    "BestFit": "gpu_policies:BestFit",
+    "FGD": "gpu_policies:FGD",
 }
 
 
