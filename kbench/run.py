@@ -250,7 +250,9 @@ def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Re
             "created_at": api.pods_created.get(uid, 0.0), "scheduled_at": sched.bound_at.get(uid),
             "started_at": kubelets.started.get(uid), "finished_at": kubelets.finished.get(uid),
             "deleted_at": api.pods_removed_at.get(uid),
-            "node": p.spec.node_name or None, "attempts": attempts.get(uid, 0), "preemptions": 0,
+            "node": p.spec.node_name or None,
+            "gpu_index": ",".join(map(str, sched.bound_gpus[uid])) if uid in sched.bound_gpus else None,
+            "attempts": attempts.get(uid, 0), "preemptions": 0,
             "phase": p.status.get("phase", "Pending"),
         })
     c = sched.cluster

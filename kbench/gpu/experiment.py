@@ -176,6 +176,7 @@ def _pods(tasks: Tasks, r: Replay, cluster: Cluster) -> pa.Table:
         "finished_at": pa.nulls(n, pa.float64()),
         "deleted_at": pa.array(np.where(bound, np.nan, seq), from_pandas=True),
         "node": [cluster.names[i] if i >= 0 else None for i in r.node],
+        "gpu_index": [_gpu_text(row) for row in r.gpus],
         "attempts": pa.array(np.ones(n, np.int32)),
         "preemptions": pa.array(np.zeros(n, np.int32)),
         "phase": ["Running" if b else "Failed" for b in bound],

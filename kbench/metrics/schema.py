@@ -33,6 +33,7 @@ PODS = pa.schema([
     _f("finished_at", pa.float64(), "time the pod succeeded or failed"),
     _f("deleted_at", pa.float64(), "time the pod object was deleted"),
     _f("node", pa.string(), "node the pod was bound to, null if never bound"),
+    _f("gpu_index", pa.string(), "GPU indices the pod took on its node, comma-separated; null without GPUs"),
     _f("attempts", pa.int32(), "scheduling attempts", False),
     _f("preemptions", pa.int32(), "times the pod was preempted", False),
     _f("phase", pa.string(), "final phase: Pending, Running, Succeeded or Failed", False),

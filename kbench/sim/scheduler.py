@@ -98,6 +98,8 @@ class SchedulerProcess:
             hint_maps={self.profile.name: queueing_hint_map(self.profile, self.cluster)},
         )
         self.bound_at: dict[str, float] = {}
+        self.bound_gpus: dict[str, tuple[int, ...]] = {}
+        """GPU indices each bound pod took on its node (pods with GPUs only)."""
         """uid -> when the pod's binding committed."""
         self.assumed: dict[str, str] = {}
         """uid -> node of pods assumed in the cache whose binding the informer has not shown yet."""
@@ -290,7 +292,11 @@ class SchedulerProcess:
         if not isinstance(result, APIError):
             self._event("Normal", "Scheduled", pod, f"Successfully assigned {pod.key} to {node}")
             self.queue.done(qpi.uid)
-            self.bound_at[pod.metadata.uid or pod.key] = self.engine.now
+            uid = pod.metadata.uid or pod.key
+            self.bound_at[uid] = self.engine.now
+            rec = self.cluster.pods.get(uid)
+            if rec is not None and rec.gpus:
+                self.bound_gpus[uid] = rec.gpus
             return
         uid = pod.metadata.uid or pod.key
         if self.assumed.pop(uid, None) is not None:
