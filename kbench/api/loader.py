@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from kbench.api.objects import Namespace, Node, Pod, ReplicationController, Service
+from kbench.api.policy import PodDisruptionBudget
 from kbench.api.quota import LimitRange, ResourceQuota
 from kbench.api.scheduling import PriorityClass
 from kbench.api.workloads import DaemonSet, Deployment, Job, ReplicaSet, StatefulSet
@@ -36,6 +37,7 @@ KINDS: dict[str, type[BaseModel]] = {
     "PriorityClass": PriorityClass,
     "ResourceQuota": ResourceQuota,
     "LimitRange": LimitRange,
+    "PodDisruptionBudget": PodDisruptionBudget,
 }
 
 
