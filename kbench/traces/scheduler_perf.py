@@ -1,5 +1,5 @@
-"""kube-scheduler's scheduler_perf scenarios SchedulingBasic, TopologySpreading and
-SchedulingPodAntiAffinity as named workloads: ``scheduler-perf:<TestCase>/<workload>``, the test
+"""kube-scheduler's scheduler_perf scenarios SchedulingBasic, TopologySpreading,
+SchedulingPodAntiAffinity and PreemptionBasic as named workloads: ``scheduler-perf:<TestCase>/<workload>``, the test
 case and workload names exactly as in Kubernetes' performance-config files.
 
 Transcribed from kubernetes/kubernetes, ``test/integration/scheduler_perf/`` on master, at the
@@ -14,6 +14,10 @@ matched to them):
   older (v1.33 era): it still has the ``SchedulerQueueingHints: false`` workloads, which later
   versions drop as the gate went GA (locked on) in 1.34. The workload sizes are the same in every
   version seen.
+- ``default_preemption/performance-config.yaml`` @ 05606fafeccb: PreemptionBasic (5Nodes and
+  1000Nodes; its 5000Nodes workload is commented out upstream as always failing). kbench adds
+  ``500Nodes`` (500 nodes, 2,000 initial and 500 measured pods) with the same ratios;
+  templates ``pod-low-priority.yaml`` @ 78fc8e44052f and ``pod-high-priority.yaml`` @ 8371a35824c1;
 - templates: ``templates/node-default.yaml`` @ 898b9f800267, ``templates/pod-default.yaml`` @
   95f08499d652, ``templates/pod-with-topology-spreading.yaml`` @ 8371a35824c1,
   ``templates/pod-with-pod-anti-affinity.yaml`` @ 5d7e2a3924f4 (the versions differ only in
@@ -145,6 +149,15 @@ SCENARIOS: dict[str, dict[str, Workload]] = {
         "5000Nodes_2000Pods": _w(5000, 1000, 2000, _PERF, 60, SchedulerQueueingHints=False),
         "5000Nodes_2000Pods_QueueingHintsEnabled": _w(5000, 1000, 2000, _PERF, 60, SchedulerQueueingHints=True),
     },
+    # default_preemption/performance-config.yaml @ 05606fafeccb; "500Nodes" is kbench's: the
+    # issue's size with upstream's ratios (4 low-priority pods per node, 1 measured pod per node)
+    "PreemptionBasic": {
+        "5Nodes": _w(5, 20, 5, _IT, SchedulerAsyncAPICalls=False),
+        "5Nodes_AsyncAPICallsEnabled": _w(5, 20, 5, _IT, SchedulerAsyncAPICalls=True),
+        "500Nodes": _w(500, 2000, 500),
+        "1000Nodes": _w(1000, 4000, 1000, ("performance", "short"), SchedulerAsyncAPICalls=False),
+        "1000Nodes_AsyncAPICallsEnabled": _w(1000, 4000, 1000, ("performance", "short"), SchedulerAsyncAPICalls=True),
+    },
 }
 """Test case name -> workload name -> its parameters, as in Kubernetes' performance-config files."""
 
@@ -271,6 +284,51 @@ spec:
 """
 
 
+# templates/pod-low-priority.yaml @ 78fc8e44052f
+_POD_LOW_PRIORITY = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  generateName: pod-
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - image: registry.k8s.io/pause:3.10
+    name: pause
+    ports:
+    - containerPort: 80
+    resources:
+      limits:
+        cpu: 900m
+        memory: 500Mi
+      requests:
+        cpu: 900m
+        memory: 500Mi
+"""
+
+# templates/pod-high-priority.yaml @ 8371a35824c1
+_POD_HIGH_PRIORITY = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  generateName: pod-
+spec:
+  priority: 10
+  containers:
+  - image: registry.k8s.io/pause:3.10
+    name: pause
+    ports:
+    - containerPort: 80
+    resources:
+      limits:
+        cpu: 3000m
+        memory: 500Mi
+      requests:
+        cpu: 3000m
+        memory: 500Mi
+"""
+
+
 @dataclass(frozen=True)
 class _Case:
     """How a test case's workloadTemplate makes its objects."""
@@ -296,6 +354,10 @@ _CASES: dict[str, _Case] = {
     # createNamespaces (prefix sched, count 2); createPods in sched-0; createPods in sched-1
     "SchedulingPodAntiAffinity": _Case(_BASE_NODE, (), _POD_WITH_POD_ANTI_AFFINITY, "sched-0",
                                        _POD_WITH_POD_ANTI_AFFINITY, "sched-1"),
+    # createNodes; createPods with pod-low-priority.yaml ($initPods); createPods with
+    # pod-high-priority.yaml ($measurePods, collectMetrics): each measured pod (3 cpu) fits only
+    # once preemption removes 3 of a node's 4 low-priority pods (0.9 cpu each, 4 cpu nodes)
+    "PreemptionBasic": _Case(_BASE_NODE, (), _POD_LOW_PRIORITY, "namespace-1", _POD_HIGH_PRIORITY, "namespace-2"),
 }
 
 

@@ -7,6 +7,7 @@ Every expected value below is copied from kubernetes/kubernetes, test/integratio
 from __future__ import annotations
 
 from collections import Counter
+from fractions import Fraction
 
 import pytest
 import yaml
@@ -51,6 +52,14 @@ PARAMS = {
         "5000Nodes": (5000, 1000, 1000),
         "5000Nodes_2000Pods": (5000, 1000, 2000),
         "5000Nodes_2000Pods_QueueingHintsEnabled": (5000, 1000, 2000),
+    },
+    # default_preemption/performance-config.yaml, test case PreemptionBasic (500Nodes is kbench's)
+    "PreemptionBasic": {
+        "5Nodes": (5, 20, 5),
+        "5Nodes_AsyncAPICallsEnabled": (5, 20, 5),
+        "500Nodes": (500, 2000, 500),
+        "1000Nodes": (1000, 4000, 1000),
+        "1000Nodes_AsyncAPICallsEnabled": (1000, 4000, 1000),
     },
 }
 
@@ -221,6 +230,8 @@ def test_pod_counts_times_and_names(case: str, workload: str) -> None:
     for _, p in pods:
         assert p.metadata.name == f"{p.metadata.generate_name}{p.metadata.name[-5:]}"
         res = p.spec.containers[0].resources
+        if case == "PreemptionBasic":
+            continue   # its own templates: test_preemption_basic_pods
         assert {k: {r: q.amount for r, q in v.items()} for k, v in
                 (("limits", res.limits), ("requests", res.requests))} == {
             k: {r: parse_quantity(q).amount for r, q in v.items()} for k, v in RESOURCES.items()}
@@ -310,3 +321,14 @@ def test_large_pod_lists() -> None:
     init, measured = split(pods)
     assert (len(init), len(measured)) == (1000, 10000)
     assert len({p.key for _, p in pods}) == 11000
+
+
+def test_preemption_basic_pods() -> None:
+    pods = scenario_pods(name("PreemptionBasic", "5Nodes"))
+    low, high = [p for _, p in pods[:20]], [p for _, p in pods[20:]]
+    # pod-low-priority.yaml: no priority (0 after admission), 900m, grace 0; pod-high-priority.yaml: priority 10, 3 cpu
+    assert {p.spec.priority for p in low} == {None} and {p.spec.priority for p in high} == {10}
+    assert {p.spec.termination_grace_period_seconds for p in low} == {0}
+    assert {p.spec.containers[0].resources.requests["cpu"].amount for p in low} == {Fraction(9, 10)}
+    assert {p.spec.containers[0].resources.requests["cpu"].amount for p in high} == {Fraction(3)}
+    assert {p.namespace for p in low} == {"namespace-1"} and {p.namespace for p in high} == {"namespace-2"}
