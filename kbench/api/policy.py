@@ -4,7 +4,8 @@ Mirrors k8s.io/api/policy/v1 types.go: ``spec.minAvailable`` or ``spec.maxUnavai
 or a percentage, at most one of them), ``spec.selector`` (a nil selector matches no pod; an empty
 one, every pod of the namespace, as policy/v1 defines), and the status the disruption controller
 keeps (``disruptionsAllowed``, ``currentHealthy``, ``desiredHealthy``, ``expectedPods``,
-``disruptedPods``: pod name -> time the eviction API let it go, not yet observed deleted).
+``disruptedPods``: pod name -> time the eviction API let it go, not yet observed deleted;
+``conditions``: ``DisruptionAllowed``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pydantic import Field, field_validator, model_validator
 
 from kbench.api.objects import K8sModel, LabelSelector, ObjectMeta
 from kbench.api.selectors import Selector, label_selector
-from kbench.api.workloads import IntOrString, _int_or_percent
+from kbench.api.workloads import Condition, IntOrString, _int_or_percent
 
 
 class PodDisruptionBudgetSpec(K8sModel):
@@ -46,6 +47,8 @@ class PodDisruptionBudgetStatus(K8sModel):
     current_healthy: int = 0
     desired_healthy: int = 0
     expected_pods: int = 0
+    conditions: list[Condition] = Field(default_factory=list)
+    """The ``DisruptionAllowed`` condition the disruption controller keeps."""
 
 
 class PodDisruptionBudget(K8sModel):

@@ -1,6 +1,7 @@
 """Imports every controller module so that each registers itself with the manager."""
 import kbench.controllers.daemonset  # noqa: F401
 import kbench.controllers.deployment  # noqa: F401
+import kbench.controllers.disruption  # noqa: F401
 import kbench.controllers.job  # noqa: F401
 import kbench.controllers.node_lifecycle  # noqa: F401
 import kbench.controllers.podgc  # noqa: F401
