@@ -1,5 +1,7 @@
-"""Whole runs: ``run_policy`` on scheduler-perf's SchedulingBasic (10,000 pods on 5,000 nodes) and
-on the default policy (the bundled Alibaba GPU trace), one run per round.
+"""Whole runs, one per round, through ``run_policy``: the default policy (the bundled Alibaba GPU
+trace) and scheduler_perf's SchedulingBasic (10,000 pods on 5,000 nodes), TopologySpreading (2,000
+pods with a zone spread constraint on 5,000 nodes) and SchedulingPodAntiAffinity (1,000 pods with a
+required hostname anti-affinity on 5,000 nodes).
 
 The timed call includes loading the policy and building its objects, JIT warm-up (from numba's
 cache after the first run) and writing the results. ``extra_info`` records the run's own
@@ -19,7 +21,8 @@ from kbench.run import run_policy
 POLICIES = Path(__file__).resolve().parents[1] / "policies"
 
 
-@pytest.mark.parametrize("policy", ["scheduler-perf-basic", "default"])
+@pytest.mark.parametrize("policy", ["default", "scheduler-perf-basic", "scheduler-perf-topology-spreading",
+                                    "scheduler-perf-anti-affinity"])
 def test_end_to_end(benchmark, tmp_path: Path, policy: str) -> None:
     runs: list[dict] = []
 

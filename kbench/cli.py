@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
 from kbench import __version__
 from kbench.errors import KbenchError
+
+if TYPE_CHECKING:
+    from kbench.analysis.runs import Runs
 
 EXIT_BAD_INPUT = 2
 
@@ -92,23 +97,28 @@ def run(policy: str, seed: int | None, out: str | None, until: float | None, che
 @cli.command()
 @click.argument("sweep_file", type=click.Path(dir_okay=False))
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder of the sweep's results.")
-@click.option("--workers", type=int, default=None, help="Worker processes (default: one per core).")
-def sweep(sweep_file: str, out: str, workers: int | None) -> None:
-    """Run every point of SWEEP_FILE (policies x fields x seeds); a re-run skips finished points."""
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Local Dask worker processes (default: one per core; 1 runs the points inline).")
+@click.option("--cluster", default=None, metavar="tcp://HOST:8786",
+              help="Run on an existing Dask scheduler instead of a local cluster.")
+def sweep(sweep_file: str, out: str, workers: int | None, cluster: str | None) -> None:
+    """Run every point of SWEEP_FILE (policies x fields x seeds, or listed points) on Dask; a re-run
+    skips finished points."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from kbench.sweep import load_sweep, points, run_sweep
+    from kbench.sweep import load_sweep, points, run_sweep, split_finished
 
+    if workers is not None and cluster is not None:
+        raise click.UsageError("--workers and --cluster exclude each other (the cluster has its own workers)")
     try:
-        spec = load_sweep(sweep_file)
+        todo, _ = split_finished(points(load_sweep(sweep_file), sweep_file, out))
     except KbenchError as e:
         _fail(e)
         return
-    total = sum(1 for p in points(spec, sweep_file, out) if not (p.out / "run.json").is_file())
     console = Console(stderr=True)
     columns = (TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("points", total=total)
+        task = bar.add_task("points", total=len(todo))
 
         def on_point(point: object, error: str | None) -> None:
             bar.advance(task)
@@ -116,7 +126,7 @@ def sweep(sweep_file: str, out: str, workers: int | None) -> None:
                 console.print(f"failed: {getattr(point, 'label', point)}: {error}")
 
         try:
-            result = run_sweep(sweep_file, out, workers, on_point)
+            result = run_sweep(sweep_file, out, workers, on_point, cluster=cluster)
         except KbenchError as e:
             _fail(e)
             return
@@ -126,6 +136,66 @@ def sweep(sweep_file: str, out: str, workers: int | None) -> None:
     click.echo(f"results: {out}")
     if result.failed:
         sys.exit(1)
+
+
+def _load_compared(runs: tuple[str, ...], baseline: str | None) -> tuple[Runs, str | None]:
+    """Load RUN... (and ``--baseline`` when it is a results folder not among them); the baseline as a
+    row name: a folder becomes the label of its (first) run."""
+    from kbench.analysis.loader import find_runs, load
+
+    if baseline is None or not Path(baseline).exists():
+        return load(runs), baseline
+    folder = str(find_runs(baseline)[0])
+    loaded = load([*runs, baseline])
+    return loaded, loaded.labels[loaded.runs["path"].to_list().index(folder)]
+
+
+@cli.command()
+@click.argument("runs", nargs=-1, required=True)
+@click.option("--metric", "metrics", multiple=True,
+              help="A metric to show (repeatable; default: the headline ones). Unknown names list them all.")
+@click.option("--baseline", default=None,
+              help="Row the ratios are relative to: a run or policy name, or a results folder (default: the first).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write the table to FILE.csv or FILE.json instead of printing it.")
+def compare(runs: tuple[str, ...], metrics: tuple[str, ...], baseline: str | None, output: str | None) -> None:
+    """Compare runs' headline metrics (RUN: results folders, sweep folders or globs); runs differing
+    only by seed are one row, their mean ± 95% confidence interval."""
+    from kbench.analysis.compare import compare as compare_runs
+    from kbench.analysis.table import render_rich
+
+    try:
+        loaded, base = _load_compared(runs, baseline)
+        cmp = compare_runs(loaded, list(metrics) or None, base)
+        if output is not None:
+            click.echo(f"wrote {cmp.write(output)}")
+            return
+    except KbenchError as e:
+        _fail(e)
+        return
+    render_rich(cmp, Console())
+
+
+@cli.command()
+@click.argument("runs", nargs=-1, required=True)
+@click.option("--output", "-o", default=None,
+              help="The HTML file (default report.html), or with --format png the folder (default report/).")
+@click.option("--format", "fmt", type=click.Choice(["html", "png"]), default="html", show_default=True,
+              help="One self-contained HTML page, or the figures as PNG files in a folder.")
+@click.option("--metric", "metrics", multiple=True, help="A metric of the comparison (repeatable).")
+@click.option("--baseline", default=None, help="Row the ratios are relative to (default: the first).")
+def report(runs: tuple[str, ...], output: str | None, fmt: str, metrics: tuple[str, ...],
+           baseline: str | None) -> None:
+    """Plot and tabulate runs (RUN: results folders, sweep folders or globs) into one HTML report."""
+    from kbench.analysis.report import default_output, write_report
+
+    try:
+        loaded, base = _load_compared(runs, baseline)
+        out = write_report(loaded, output or default_output(fmt), fmt, list(metrics) or None, base)
+    except KbenchError as e:
+        _fail(e)
+        return
+    click.echo(f"report: {out}")
 
 
 def main() -> None:

@@ -15,20 +15,15 @@ PaperValue(mean=4.77, sd=0.11)
 
 from __future__ import annotations
 
-import base64
-import html
-import io
-import os
 import re
-import uuid
 from pathlib import Path
 from typing import NamedTuple
 
 import polars as pl
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from kbench.analysis.render import atomic_write, html_page, html_table, img_tag, new_figure, png_bytes
 from kbench.errors import ConfigError
 
 POLICIES = ("Random", "DotProd", "GpuClustering", "GpuPacking", "BestFit", "FGD")
@@ -161,12 +156,6 @@ def _seeds_label(df: pl.DataFrame) -> str:
     return f"{hi} seeds" if lo == hi else f"{lo}–{hi} seeds per policy"
 
 
-def _new_figure(size: tuple[float, float] = (8.0, 5.0)) -> Figure:
-    fig = Figure(figsize=size, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
 def _colors(curves: pl.DataFrame) -> dict[str, str]:
     return {p: f"C{i % 10}" for i, p in enumerate(policies_of(curves))}
 
@@ -185,7 +174,7 @@ def _curve_figure(curves: pl.DataFrame, trace: str, column: str, xlim: tuple[int
     if df.is_empty():
         raise ConfigError("arrival curves", "trace", f"no curve for trace {trace!r} in x ∈ {list(xlim)}")
     q = _quantiles(df, column)
-    fig = _new_figure()
+    fig = new_figure()
     ax = fig.add_subplot()
     colors = _colors(curves)
     for p in policies_of(df):
@@ -217,7 +206,7 @@ def fig_bars(curves: pl.DataFrame, traces: list[str], title: str) -> Figure:
     policies = policies_of(table)
     width = 0.8 / len(policies)
     colors = _colors(curves)
-    fig = _new_figure((max(8.0, 1.6 * len(groups)), 5.0))
+    fig = new_figure((max(8.0, 1.6 * len(groups)), 5.0))
     ax = fig.add_subplot()
     for j, p in enumerate(policies):
         cells = {t: (m, s) for t, m, s in table.filter(pl.col("policy") == p)
@@ -246,25 +235,8 @@ def fig_frag(curves: pl.DataFrame, column: str, trace: str = DEFAULT_TRACE) -> F
     return fig
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temp file beside ``path`` then rename it in place, so no reader sees half a file."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _fmt(v: float | None, digits: int = 2) -> str:
     return "–" if v is None else f"{v:.{digits}f}"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def _x100_table(curves: pl.DataFrame) -> str:
@@ -272,7 +244,7 @@ def _x100_table(curves: pl.DataFrame) -> str:
     policies = policies_of(curves)
     rows = [[t] + [f"{_fmt(c[0])} ± {_fmt(c[1])} (n={c[2]})" if (c := cells.get((t, p))) else "–"
                    for p in policies] for t in traces_of(curves)]
-    return _table(["trace"] + policies, rows)
+    return html_table(["trace"] + policies, rows)
 
 
 def _paper_section(curves: pl.DataFrame) -> str:
@@ -280,8 +252,8 @@ def _paper_section(curves: pl.DataFrame) -> str:
              "pass" if ok else "FAIL"] for p, km, ks, n, pm, ps, d, tol, ok in paper_check(curves).iter_rows()]
     verdict = "beats" if fgd_beats_baselines(curves) else "does NOT beat"
     return ("<h2>Default trace at x = 100 vs the paper (FGD.md §7)</h2>"
-            + _table(["policy", "kbench mean", "kbench sd", "n", "paper mean", "paper sd", "diff",
-                      "tolerance", "result"], rows)
+            + html_table(["policy", "kbench mean", "kbench sd", "n", "paper mean", "paper sd", "diff",
+                          "tolerance", "result"], rows)
             + "<p>Tolerance = max(0.5, 1.5 × kbench sd), in unallocated-GPU percentage points.</p>"
             + f"<p><b>FGD {verdict} every baseline</b> (lowest mean unallocated GPU % at x = 100).</p>")
 
@@ -309,22 +281,16 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
             figures.append((f"bars_{fam}.png", title, fig_bars(curves, group, title)))
     images = []
     for name, caption, fig in figures:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110)
-        data = buf.getvalue()
-        _atomic_write(out_dir / name, data)
-        images.append(f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,'
-                      f'{base64.b64encode(data).decode()}"><figcaption>{html.escape(caption)}'
-                      "</figcaption></figure>")
+        data = png_bytes(fig)
+        atomic_write(out_dir / name, data)
+        images.append(img_tag(data, caption))
     runs = curves.select("trace", "policy", "seed").unique().height
-    page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>kbench FGD reproduction</title>"
-            "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-            "td,th{border:1px solid #999;padding:2px 6px;text-align:right}img{max-width:100%}</style>"
-            "</head><body><h1>kbench: FGD paper reproduction sweep</h1>"
-            f"<p>{runs} runs, {len(traces)} traces, {len(policies_of(curves))} policies.</p>"
-            + (_paper_section(curves) if has_default else "")
-            + "<h2>Unallocated GPU % at 100% arrived workload (mean ± sd, n seeds)</h2>"
-            + _x100_table(curves) + "<h2>Figures</h2>" + "".join(images) + "</body></html>")
+    page = html_page("kbench FGD reproduction",
+                     "<h1>kbench: FGD paper reproduction sweep</h1>"
+                     f"<p>{runs} runs, {len(traces)} traces, {len(policies_of(curves))} policies.</p>"
+                     + (_paper_section(curves) if has_default else "")
+                     + "<h2>Unallocated GPU % at 100% arrived workload (mean ± sd, n seeds)</h2>"
+                     + _x100_table(curves) + "<h2>Figures</h2>" + "".join(images))
     html_path = out_dir / "report.html"
-    _atomic_write(html_path, page.encode())
+    atomic_write(html_path, page.encode())
     return html_path
