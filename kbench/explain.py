@@ -1,32 +1,88 @@
-"""`kbench explain`: what every plugin says about every node for one pod (contracts/explain.md)."""
+"""`kbench explain`: what every plugin says about every node for one pod (contracts/explain.md).
+
+When no node fits and the profile runs DefaultPreemption, the output also says which node
+kube-scheduler would nominate and which pods it would evict there. Pods get their priority as the
+Priority admission plugin gives it (``spec.priority`` as written, else from the PriorityClass);
+a bound pod's start time is its ``status.startTime``, and a pod without one counts as started
+now (later than any that has one), as kube-scheduler's GetPodStartTime says.
+"""
 
 from __future__ import annotations
 
+import math
 import warnings
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 from kbench.api.loader import load_manifests, load_pod
-from kbench.cluster.state import ClusterState
+from kbench.api.objects import Pod
+from kbench.api.policy import PDBView, PodDisruptionBudget, pdb_view
+from kbench.api.scheduling import PriorityClass
+from kbench.cluster.state import TERMINATED_PHASES, ClusterState
 from kbench.config.scheduler_config import ProfileConfig, default_profile, load_scheduler_config
+from kbench.errors import InputError
 from kbench.scheduler.cycle import Framework
 from kbench.scheduler.framework import PodInfo
+from kbench.scheduler.preemption import preempt
+from kbench.scheduler.preemption.manifest_priority import ManifestPriorities
+
+
+@dataclass
+class ExplainCluster:
+    """A cluster file as explain uses it: the cluster, its PDBs and its PriorityClasses."""
+
+    cluster: ClusterState
+    pdbs: list[PDBView] = field(default_factory=list)
+    priorities: ManifestPriorities | None = None
+
+
+def start_time(pod: Pod, file: str) -> float:
+    """status.startTime in seconds (RFC 3339 or a number); infinity ("now") when absent."""
+    raw = pod.status.get("startTime")
+    if raw is None:
+        return math.inf
+    if isinstance(raw, (int, float)):
+        return float(raw)
+    try:
+        when = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+    except ValueError:
+        raise InputError(file, f"Pod {pod.key}: status.startTime", f"invalid time {raw!r}") from None
+    return when.timestamp()
+
+
+def load_cluster(path: str | Path) -> ExplainCluster:
+    """Nodes, Namespaces and owners of a cluster file; its bound Pods with their priorities and
+    start times; its PodDisruptionBudgets and PriorityClasses."""
+    file = str(path)
+    m = load_manifests(path)
+    classes = [o for o in m.owners if isinstance(o, PriorityClass)]
+    pdbs = [pdb_view(o) for o in m.owners if isinstance(o, PodDisruptionBudget)]
+    priorities = ManifestPriorities(classes, file)
+    cluster = ClusterState(capacity=len(m.nodes))
+    cluster.add_objects(m.nodes, [], m.namespaces)
+    for p in m.pods:
+        if p.status.get("phase") in TERMINATED_PHASES or p.spec.node_name not in cluster.node_index:
+            continue
+        cluster.add_pod(priorities.resolve(p, file), p.spec.node_name, start_time=start_time(p, file))
+    for owner in m.owners:
+        if not isinstance(owner, (PriorityClass, PodDisruptionBudget)):
+            cluster.add_owner(owner)
+    return ExplainCluster(cluster, pdbs, priorities)
 
 
 def build_cluster(path: str | Path) -> ClusterState:
     """A ClusterState from a cluster manifest file (Nodes, bound Pods, Namespaces, owners)."""
-    m = load_manifests(path)
-    cluster = ClusterState(capacity=len(m.nodes))
-    cluster.add_objects(m.nodes, m.pods, m.namespaces)
-    for owner in m.owners:
-        cluster.add_owner(owner)
-    return cluster
+    return load_cluster(path).cluster
 
 
-def explain(cluster: ClusterState, pi: PodInfo, profile: ProfileConfig, seed: int = 0) -> dict[str, Any]:
+def explain(cluster: ClusterState, pi: PodInfo, profile: ProfileConfig, seed: int = 0,
+            pdbs: list[PDBView] | None = None) -> dict[str, Any]:
     """Evaluate ``pi`` on every node of ``cluster`` and return the contract's JSON object."""
     fw = Framework(profile, seed=seed)
     state, res = fw.schedule(cluster, pi, all_nodes=True, score_single=True)
@@ -52,6 +108,10 @@ def explain(cluster: ClusterState, pi: PodInfo, profile: ProfileConfig, seed: in
     }
     if res.error is not None:
         out["error"] = "; ".join(res.error.reasons)
+    elif res.n_feasible == 0:
+        got = preempt(fw, state, pi, cluster, res, pdbs or [], np.random.default_rng(seed))
+        if got is not None:
+            out["preemption"] = None if got.node is None else {"node": got.node, "victims": [v.key for v in got.victims]}
     return out
 
 
@@ -60,10 +120,12 @@ def run_explain(cluster_path: str, pod_path: str, config_path: str | None, profi
     """Load the inputs and explain; returns the JSON object, the profile and warnings about the inputs."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        cluster = build_cluster(cluster_path)
+        loaded = load_cluster(cluster_path)
     pod = load_pod(pod_path)
+    if loaded.priorities is not None:
+        pod = loaded.priorities.resolve(pod, pod_path)
     cfg = load_scheduler_config(config_path, profile) if config_path else default_profile()
-    return explain(cluster, PodInfo(pod), cfg, seed), cfg, [str(w.message) for w in caught]
+    return explain(loaded.cluster, PodInfo(pod), cfg, seed, loaded.pdbs), cfg, [str(w.message) for w in caught]
 
 
 SHORT_NAMES = {
@@ -105,3 +167,15 @@ def render_table(result: dict[str, Any], console: Console, weights: dict[str, in
         console.print("Why not:")
         for n in rejected:
             console.print(f"  {n['name']}: " + "; ".join(n["reasons"]), highlight=False, markup=False)
+    if "preemption" in result:
+        render_preemption(result["preemption"], console)
+
+
+def render_preemption(preemption: dict[str, Any] | None, console: Console) -> None:
+    """The node DefaultPreemption would nominate and the pods it would evict there."""
+    if preemption is None:
+        console.print("Preemption: no node can be made to fit by evicting lower-priority pods.")
+        return
+    console.print(f"Preemption: nominate [bold]{preemption['node']}[/], evicting {len(preemption['victims'])} pod(s):")
+    for v in preemption["victims"]:
+        console.print(f"  {v}", highlight=False, markup=False)

@@ -38,6 +38,7 @@ from kbench.api.resources import (
 )
 from kbench.cluster.interning import Interner, LabelTable
 from kbench.cluster.owners import Owners
+from kbench.cluster.pod_table import PodTable
 from kbench.gpu.devices import GpuLedger
 from kbench.gpu.policies import N_TAGS, affinity_tag
 from kbench.gpu.requests import CPU_ONLY, GpuRequest, gpu_request
@@ -104,6 +105,10 @@ class PodRecord:
     """Indices of the GPUs it holds on its node (``gpu.d`` milli-GPU on each)."""
     missing_gpus: bool = False
     """Bound without the GPUs it asks for (none were free when it was added)."""
+    seq: int = 0
+    """Binding sequence number (order of ``add_pod`` calls), kept by ``restore_pod``."""
+    slot: int = -1
+    """Its slot in ``ClusterState.pod_table`` while bound."""
 
     @property
     def key(self) -> str:
@@ -197,6 +202,9 @@ class ClusterState:
         """Bound pods by each (key, value) of their labels: a new counter scans only the pods that
         can match it."""
         self._pods_by_namespace: dict[str, dict[str, PodRecord]] = {}
+        self.pod_table = PodTable(capacity)
+        """Bound pods as columnar slots (node, priority, start time, requests) for pod-scanning kernels."""
+        self._pod_seq = 0
 
         cap = max(capacity, 8)
         # [row, column] indexing, column-major storage: a kernel scanning nodes for one resource
@@ -380,6 +388,7 @@ class ClusterState:
         for rec in self.pods.values():
             if rec.node > i:
                 rec.node -= 1
+        self.pod_table.shift_nodes_after(i)
         for key, by_node in self.ports.items():
             self.ports[key] = {(k - 1 if k > i else k): v for k, v in by_node.items()}
         self.epoch += 1
@@ -523,12 +532,27 @@ class ClusterState:
             has_required_anti_affinity=has_required_anti_affinity(pod),
             start_time=start_time,
             gpu=gpu_request(pod),
+            seq=self._pod_seq,
         )
+        self._pod_seq += 1
         if rec.gpu.k:
             self._take_gpus(rec, gpus)
         self.pods[uid] = rec
         self._account(uid, rec, +1)
         return rec
+
+    def restore_pod(self, uid: str, rec: PodRecord) -> None:
+        """Bind again a record ``remove_pod`` returned, exactly as it was (same GPUs, same binding
+        sequence), so a dry run can undo its removals. Its GPUs must still be free (nothing bound
+        since then took them)."""
+        if uid in self.pods:
+            raise ValueError(f"pod {rec.key} added twice")
+        if rec.gpus:
+            self._take_gpus(rec, rec.gpus)
+        elif rec.missing_gpus:
+            self.pods_missing_gpus += 1
+        self.pods[uid] = rec
+        self._account(uid, rec, +1)
 
     def remove_pod(self, uid: str) -> PodRecord:
         """Unbind the pod with ``uid`` (or namespace/name) and undo its aggregates."""
@@ -558,6 +582,7 @@ class ClusterState:
         ns = rec.namespace
         labels = rec.labels
         if sign > 0:
+            rec.slot = self.pod_table.add(rec, i, rec.pod.spec.priority or 0, rec.start_time, rec.seq, rec.req, R_PODS)
             self.pods_on_node[i][uid] = rec
             if rec.has_affinity:
                 self.affinity_pods[uid] = rec
@@ -567,6 +592,8 @@ class ClusterState:
             for kv in labels.items():
                 self._pods_by_label.setdefault(kv, {})[uid] = rec
         else:
+            self.pod_table.remove(rec.slot)
+            rec.slot = -1
             self.pods_on_node[i].pop(uid, None)
             self.affinity_pods.pop(uid, None)
             self.anti_affinity_pods.pop(uid, None)

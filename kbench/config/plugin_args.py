@@ -93,3 +93,17 @@ class FGDArgs(PluginArgs):
     it replays)."""
 
     targetWorkload: str | None = Field(default=None, min_length=1)
+
+
+class DefaultPreemptionArgs(PluginArgs):
+    """DefaultPreemptionArgs: how many candidate nodes a preemption dry-runs at least, as a
+    percentage of the nodes and as an absolute number (ValidateDefaultPreemptionArgs' ranges)."""
+
+    minCandidateNodesPercentage: int = Field(default=10, ge=0, le=100)
+    minCandidateNodesAbsolute: int = Field(default=100, ge=0)
+
+    @model_validator(mode="after")
+    def _not_both_zero(self) -> DefaultPreemptionArgs:
+        if self.minCandidateNodesPercentage == 0 and self.minCandidateNodesAbsolute == 0:
+            raise ValueError("minCandidateNodesPercentage and minCandidateNodesAbsolute cannot be both zero")
+        return self

@@ -26,6 +26,8 @@ POINTS = (
     "reserve", "permit", "preBind", "bind", "postBind",
 )
 RUN_POINTS = ("preFilter", "filter", "preScore", "score")
+EXPANDED_POINTS = (*RUN_POINTS, "postFilter")
+"""Points a ProfileConfig lists plugins for: those the cycle runs, and postFilter (DefaultPreemption)."""
 
 DEFAULT_MULTI_POINT: tuple[tuple[str, int | None], ...] = (
     ("SchedulingGates", None),
@@ -168,7 +170,7 @@ def expand_profile(profile: Profile, file: str, where: str, global_pct: int | No
                 raise _fail(file, f"{where}plugins.{point}.enabled[{i}]", f"plugin {ref.name!r} already registered")
             seen.add(ref.name)
     points: dict[str, list[str]] = {}
-    for point in RUN_POINTS:
+    for point in EXPANDED_POINTS:
         ps = merged[point]
         enabled = [p.name for p in ps.enabled]
         disabled = {p.name for p in ps.disabled}
@@ -204,7 +206,7 @@ def expand_profile(profile: Profile, file: str, where: str, global_pct: int | No
         args[pc.name] = {k: v for k, v in pc.args.items() if k not in ("apiVersion", "kind")}
         args_where[pc.name] = f"{where}pluginConfig[{j}].args"
     instances: dict[str, Plugin] = {}
-    for name in dict.fromkeys(n for point in RUN_POINTS for n in points[point]):
+    for name in dict.fromkeys(n for point in EXPANDED_POINTS for n in points[point]):
         try:
             instances[name] = classes[name](args.get(name))
         except FieldError as e:

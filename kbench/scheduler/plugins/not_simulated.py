@@ -4,7 +4,7 @@
   no volumes (DESIGN.md §3), so their PreFilter returns Skip exactly as kube-scheduler's does for
   a pod without volumes, and they filter nothing.
 - PrioritySort, SchedulingGates, DefaultBinder and DynamicResources act outside the filter/score
-  cycle that `kbench explain` shows; DefaultPreemption is the PostFilter of the preemption issue.
+  cycle that `kbench explain` shows (DefaultPreemption is modelled: default_preemption.py).
 """
 
 from __future__ import annotations
@@ -60,11 +60,6 @@ class SchedulingGates(Plugin):
 class DefaultBinder(Plugin):
     NAME = "DefaultBinder"
     OTHER_POINTS = ("bind",)
-
-
-class DefaultPreemption(Plugin):
-    NAME = "DefaultPreemption"
-    OTHER_POINTS = ("postFilter",)
 
 
 class DynamicResources(Plugin):

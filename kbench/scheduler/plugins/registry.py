@@ -25,7 +25,7 @@ _PLUGINS: dict[str, str] = {
     "PrioritySort": "not_simulated:PrioritySort",
     "SchedulingGates": "not_simulated:SchedulingGates",
     "DefaultBinder": "not_simulated:DefaultBinder",
-    "DefaultPreemption": "not_simulated:DefaultPreemption",
+    "DefaultPreemption": "default_preemption:DefaultPreemption",
     "DynamicResources": "not_simulated:DynamicResources",
     "OpenGpuShare": "open_gpu_share:OpenGpuShare",
     "Random": "gpu_policies:Random",
