@@ -22,7 +22,7 @@ POLICIES = Path(__file__).resolve().parents[1] / "policies"
 
 
 @pytest.mark.parametrize("policy", ["default", "scheduler-perf-basic", "scheduler-perf-topology-spreading",
-                                    "scheduler-perf-anti-affinity"])
+                                    "scheduler-perf-anti-affinity", "scheduler-perf-preemption"])
 def test_end_to_end(benchmark, tmp_path: Path, policy: str) -> None:
     runs: list[dict] = []
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from kbench import __version__
 from kbench.admission.chain import create_system_priority_classes, default_admission
+from kbench.admission.priority import Priority
 from kbench.api.objects import Pod
 from kbench.api.qos import qos_class
 from kbench.api.resources import pod_int_requests
@@ -40,6 +41,7 @@ from kbench.sim.node_failures import NodeFailures
 from kbench.sim.scheduler import CycleCost, SchedulerProcess
 from kbench.sim.workload import GPU, GPU_MILLI, gpu_models
 from kbench.sources import cluster_arrivals, resolve, workload_arrivals, workload_target
+from kbench.traces.scheduler_perf import PREFIX as SCHEDULER_PERF
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
         return RunResult(target, run)
     cluster = cluster_arrivals(policy, base, seed)
     workload = workload_arrivals(policy, base, seed)
+    # scheduler_perf's test API server runs without the Priority admission plugin (its pod
+    # templates set spec.priority directly), as kbench does for its scenarios
+    scenario = str(policy.workload.pods).startswith(SCHEDULER_PERF)
     frag_target = workload_target(policy, base, seed, cluster)
     for plugin in profile.plugins.values():
         if hasattr(plugin, "use_run_workload"):
@@ -96,7 +101,8 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
         sim = policy.simulation
         api = APIServer(Store(), engine, latency=CommitClock(sim.latency.write, np.random.default_rng([seed, 3])),
                         names_rng=np.random.default_rng([seed, 4]))
-        api.admission = default_admission(api) + [JobDefaults()]
+        api.admission = [a for a in default_admission(api) if not (scenario and isinstance(a, Priority))]
+        api.admission += [JobDefaults()]
         create_system_priority_classes(api)
         sched = SchedulerProcess(api, profile, cost=CycleCost(sched_cfg.cycle_cost.fixed, sched_cfg.cycle_cost.per_node),
                                  watch_delay=sim.latency.watch)
@@ -169,6 +175,24 @@ def workload_rows(controllers: ControllerManager) -> list[dict[str, Any]]:
                      "duration": end - j["created_at"] if end is not None else None,
                      "succeeded": j.get("succeeded"), "failed": j.get("failed")})
     return rows
+
+
+def preemption_counts(sched: SchedulerProcess, kubelets: Kubelets) -> dict[str, Any]:
+    """run.json's preemption figures: victims evicted, and the work they lose: the seconds each
+    had run (since its kubelet started it) when it was preempted, in all and per victim priority."""
+    lost: dict[int, float] = {}
+    victims: dict[int, int] = {}
+    for r in sched.preemption_log.rows:
+        started = kubelets.started.get(r["victim"])
+        prio = int(r["victim_priority"])
+        victims[prio] = victims.get(prio, 0) + 1
+        lost[prio] = lost.get(prio, 0.0) + (r["time"] - started if started is not None else 0.0)
+    return {
+        "preemptions": len(sched.preemption_log.rows),
+        "preemption_victims_by_priority": {str(p): victims[p] for p in sorted(victims)},
+        "preempted_seconds_lost": round(sum(lost.values()), 3),
+        "preempted_seconds_lost_by_priority": {str(p): round(lost[p], 3) for p in sorted(lost)},
+    }
 
 
 @contextmanager
@@ -252,7 +276,8 @@ def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Re
             "deleted_at": api.pods_removed_at.get(uid),
             "node": p.spec.node_name or None,
             "gpu_index": ",".join(map(str, sched.bound_gpus[uid])) if uid in sched.bound_gpus else None,
-            "attempts": attempts.get(uid, 0), "preemptions": 0,
+            "attempts": attempts.get(uid, 0),
+            "preemptions": sched.preemption_log.count.get(uid, 0),
             "phase": p.status.get("phase", "Pending"),
         })
     c = sched.cluster
@@ -277,10 +302,11 @@ def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Re
         "workloads": pa.Table.from_pylist(workload_rows(controllers), TABLES["workloads"]),
     }
     phases = [r["phase"] for r in rows]
-    counts = {
+    counts: dict[str, Any] = {
         "pods_total": len(rows),
         "pods_scheduled": sum(1 for r in rows if r["node"]),
         "pods_failed": phases.count("Failed"),
         "pods_pending_at_end": sum(1 for r in rows if not r["node"]),
+        **preemption_counts(sched, kubelets),
     }
     return tables, counts

@@ -34,6 +34,10 @@ def render_summary(out: Path, console: Console) -> None:
         peak = ts[col].drop_nulls().max() if len(ts) else None
         if peak is not None:
             table.add_row(label, f"{100 * float(peak):.1f}%")  # type: ignore[arg-type]
+    if run.get("preemptions"):
+        by_prio = ", ".join(f"{n:,} of priority {p}" for p, n in run["preemption_victims_by_priority"].items())
+        table.add_row("preempted", f"{run['preemptions']:,} ({by_prio})")
+        table.add_row("work lost by victims", f"{run['preempted_seconds_lost']:,.0f} s")
     table.add_row("simulated time", f"{run['sim_seconds']:,.0f} s")
     rate = run["events"] / run["wall_seconds"] if run["wall_seconds"] else 0.0
     table.add_row("events", f"{run['events']:,} ({rate:,.0f}/s)")

@@ -108,8 +108,11 @@ class Framework:
                 narrowed_by.append(p.NAME)
         return None, names, narrowed_by
 
-    def find_feasible(self, state: CycleState, pi: PodInfo, cluster: ClusterState, all_nodes: bool) -> CycleResult:
-        """PreFilter then Filter, stopping once enough feasible nodes are found (unless all_nodes)."""
+    def find_feasible(self, state: CycleState, pi: PodInfo, cluster: ClusterState, all_nodes: bool,
+                      only: np.ndarray | None = None) -> CycleResult:
+        """PreFilter then Filter, stopping once enough feasible nodes are found (unless all_nodes).
+        With ``only`` (node rows), just those nodes are filtered and the round-robin start stays
+        (evaluateNominatedNode)."""
         n_all = cluster.n_nodes
         empty = np.zeros(0, np.int64)
         status, names, narrowed_by = self._run_pre_filter(state, pi, cluster)
@@ -126,6 +129,9 @@ class Framework:
             nodes = np.flatnonzero(keep).astype(np.int64)
         else:
             nodes = cluster.node_indices()
+        if only is not None:
+            nodes = nodes[np.isin(nodes, only)]
+            all_nodes = True
         n = len(nodes)
         if n == 0:
             return CycleResult(empty, np.zeros(0, np.int16), empty, empty, filter_names=self.filter_names, rejected=rejected)
@@ -156,7 +162,7 @@ class Framework:
             evaluated, failed, codes = row_chunks[0], failed_chunks[0], code_chunks[0]
         else:
             evaluated, failed, codes = np.concatenate(row_chunks), np.concatenate(failed_chunks), np.concatenate(code_chunks)
-        if not all_nodes:
+        if not all_nodes and only is None:
             self.next_start = (self.next_start + len(evaluated)) % n
         return CycleResult(evaluated, failed, codes, feasible_rows(evaluated, failed, found),
                            filter_names=self.filter_names, rejected=rejected)
@@ -203,11 +209,13 @@ class Framework:
         pick = first if count == 1 else nth_best(res.totals, int(self.rng.integers(count)))
         return int(res.feasible[pick])
 
-    def schedule(self, cluster: ClusterState, pi: PodInfo, all_nodes: bool = False, score_single: bool = False) -> tuple[CycleState, CycleResult]:
+    def schedule(self, cluster: ClusterState, pi: PodInfo, all_nodes: bool = False, score_single: bool = False,
+                 only: np.ndarray | None = None) -> tuple[CycleState, CycleResult]:
         """Run one cycle for ``pi``. With ``all_nodes`` every node is filtered and (if
-        ``score_single``) a lone feasible node is scored too, as ``kbench explain`` shows."""
+        ``score_single``) a lone feasible node is scored too, as ``kbench explain`` shows; with
+        ``only``, just those node rows are considered (a nominated node, tried first)."""
         state = CycleState()
-        res = self.find_feasible(state, pi, cluster, all_nodes)
+        res = self.find_feasible(state, pi, cluster, all_nodes, only)
         if res.n_feasible == 0:
             return state, res
         if res.n_feasible == 1 and not score_single:

@@ -13,12 +13,16 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from kbench.api.objects import Node, Pod
 from kbench.cluster.state import TERMINATED_PHASES, ClusterState
 from kbench.config.scheduler_config import ProfileConfig
+from kbench.controllers.disruption import pdb_views
 from kbench.errors import APIError
 from kbench.scheduler.cycle import CycleResult, Framework
 from kbench.scheduler.plugins.gpu_policies import gpu_selector
+from kbench.scheduler.preemption import preempt
 from kbench.scheduler.queue import (
     EVENT_ASSIGNED_POD_ADD,
     EVENT_ASSIGNED_POD_DELETE,
@@ -33,6 +37,8 @@ from kbench.scheduler.queue.failure import diagnosis_plugins
 from kbench.scheduler.queueing_hints import queueing_hint_map
 from kbench.sim.apiserver import APIServer
 from kbench.sim.informers import Informer
+from kbench.sim.nominator import Nominator
+from kbench.sim.preemptor import PreemptionLog, carry_out
 
 OWNER_KINDS = ("Service", "ReplicationController", "ReplicaSet", "StatefulSet")
 
@@ -98,9 +104,13 @@ class SchedulerProcess:
             hint_maps={self.profile.name: queueing_hint_map(self.profile, self.cluster)},
         )
         self.bound_at: dict[str, float] = {}
+        """uid -> when the pod's binding committed."""
         self.bound_gpus: dict[str, tuple[int, ...]] = {}
         """GPU indices each bound pod took on its node (pods with GPUs only)."""
-        """uid -> when the pod's binding committed."""
+        self.nominator = Nominator()
+        self.preemption_log = PreemptionLog()
+        self.preemption_rng = np.random.default_rng(self.framework.rng.bit_generator.seed_seq.spawn(1)[0])  # type: ignore[attr-defined]
+        """Random start of DefaultPreemption's candidate search (GetOffsetAndNumCandidates)."""
         self.assumed: dict[str, str] = {}
         """uid -> node of pods assumed in the cache whose binding the informer has not shown yet."""
         self._busy = False
@@ -116,6 +126,8 @@ class SchedulerProcess:
             inf.add_handlers(on_add=self.cluster.add_owner, on_update=lambda old, new: self.cluster.add_owner(new),
                              on_delete=self.cluster.remove_owner)
         self.pods.add_handlers(on_add=self._pod_added, on_update=self._pod_updated, on_delete=self._pod_deleted)
+        self.pdbs = Informer(self.api, "PodDisruptionBudget", delay=self.watch_delay)
+        """PodDisruptionBudgets, for DefaultPreemption (the scheduler's PDB lister)."""
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -124,6 +136,7 @@ class SchedulerProcess:
         self.nodes.start()
         for inf in self.owner_informers:
             inf.start()
+        self.pdbs.start()
         self.pods.start()
         self._kick()
 
@@ -203,6 +216,7 @@ class SchedulerProcess:
         if pod.status.get("phase") in TERMINATED_PHASES:
             return
         uid = pod.metadata.uid or pod.key
+        self.nominator.remove(uid)
         if self.assumed.pop(uid, None) is None:
             self.cluster.add_pod(pod, pod.spec.node_name, start_time=self.engine.now)
         self.queue.move_all_to_active_or_backoff(EVENT_ASSIGNED_POD_ADD, None, pod)
@@ -216,11 +230,14 @@ class SchedulerProcess:
         elif new.spec.node_name:
             if new.status.get("phase") in TERMINATED_PHASES and old.status.get("phase") not in TERMINATED_PHASES:
                 self._assigned_pod_deleted(old)
+            elif new.metadata.deletion_timestamp is not None and old.metadata.deletion_timestamp is None:
+                self.cluster.mark_terminating(new.metadata.uid or new.key, new)
         elif self._responsible(new):
             self.queue.update(old, new)
             self._kick()
 
     def _pod_deleted(self, pod: Pod) -> None:
+        self.nominator.remove(pod.metadata.uid or pod.key)
         if pod.spec.node_name:
             if pod.status.get("phase") not in TERMINATED_PHASES:
                 self._assigned_pod_deleted(pod)
@@ -241,19 +258,43 @@ class SchedulerProcess:
         if qpi is None:
             self._busy = False
             return
-        state, res = self.framework.schedule(self.cluster, qpi.pod_info)
+        state, res = self._cycle(qpi)
         self.engine.schedule(self.cost.seconds(len(res.evaluated)), self._finish, qpi, state, res)
+
+    def _cycle(self, qpi: Any) -> tuple[Any, CycleResult]:
+        """One cycle with the requests of nominated pods of equal or higher priority held on their
+        nodes (RunFilterPluginsWithNominatedPods); a pod nominated to a node tries that node first
+        (evaluateNominatedNode)."""
+        held = []
+        for node, other in self.nominator.to_honour(qpi.pod):
+            row = self.cluster.node_index.get(node)
+            if row is not None and (other.metadata.uid or other.key) not in self.cluster.pods:
+                requests = self.nominator.requests(other, self.cluster)
+                self.cluster.reserve(row, requests, +1)
+                held.append((row, requests))
+        try:
+            nominated = self.nominator.node_of(qpi.uid)
+            if nominated is not None and nominated in self.cluster.node_index:
+                only = np.array([self.cluster.node_index[nominated]], np.int64)
+                state, res = self.framework.schedule(self.cluster, qpi.pod_info, only=only)
+                if res.selected >= 0:
+                    return state, res
+            return self.framework.schedule(self.cluster, qpi.pod_info)  # type: ignore[no-any-return]
+        finally:
+            for row, requests in held:
+                self.cluster.reserve(row, requests, -1)
 
     def _finish(self, qpi: Any, state: Any, res: CycleResult) -> None:
         pod = qpi.pod
         now = self.engine.now
         top = int(res.totals.max()) if res.selected >= 0 and len(res.totals) else None
         node = self.cluster.node_names[res.selected] if res.selected >= 0 else None
+        nominated = self._preempt(qpi, state, res) if node is None else None
         self.attempts.append({
             "time": now, "pod_uid": pod.metadata.uid or pod.key,
-            "result": "scheduled" if node else "unschedulable",
+            "result": "scheduled" if node else ("nominated" if nominated else "unschedulable"),
             "nodes_evaluated": len(res.evaluated), "feasible_nodes": res.n_feasible,
-            "node": node, "top_score": top,
+            "node": node or nominated, "top_score": top,
         })
         if node is not None:
             self._bind(qpi, node, self._gpus(state, qpi, res.selected))
@@ -266,6 +307,19 @@ class SchedulerProcess:
             self.queue.add_unschedulable_if_not_present(qpi, self.queue.scheduling_cycle())
         self._arm()
         self.engine.schedule(0.0, self._schedule_one)
+
+    def _preempt(self, qpi: Any, state: Any, res: CycleResult) -> str | None:
+        """PostFilter: DefaultPreemption; on success evict the victims and nominate the node
+        (kbench.sim.preemptor). Returns the nominated node, or None."""
+        if res.error is not None:
+            return None
+        pdbs = pdb_views(self.pdbs)
+        result = preempt(self.framework, state, qpi.pod_info, self.cluster, res, pdbs, self.preemption_rng,
+                         self.nominator)
+        if result is None or result.node is None:
+            return None
+        carry_out(self, qpi.pod, result.node, result.victims, result.lower_priority_nominated)
+        return result.node
 
     def _gpus(self, state: Any, qpi: Any, row: int) -> tuple[int, ...] | None:
         """The GPU the profile's GPU policy picks for a sharing pod on node ``row`` (Reserve of
