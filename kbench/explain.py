@@ -29,17 +29,20 @@ from kbench.config.scheduler_config import ProfileConfig, default_profile, load_
 from kbench.errors import InputError
 from kbench.scheduler.cycle import Framework
 from kbench.scheduler.framework import PodInfo
+from kbench.scheduler.nominated import NominatedPodMap, NominatedPods
 from kbench.scheduler.preemption import preempt
 from kbench.scheduler.preemption.manifest_priority import ManifestPriorities
 
 
 @dataclass
 class ExplainCluster:
-    """A cluster file as explain uses it: the cluster, its PDBs and its PriorityClasses."""
+    """A cluster file as explain uses it: the cluster, its PDBs, its PriorityClasses and its
+    nominated pods (unbound, with ``status.nominatedNodeName``)."""
 
     cluster: ClusterState
     pdbs: list[PDBView] = field(default_factory=list)
     priorities: ManifestPriorities | None = None
+    nominated: NominatedPodMap = field(default_factory=NominatedPodMap)
 
 
 def start_time(pod: Pod, file: str) -> float:
@@ -66,14 +69,18 @@ def load_cluster(path: str | Path) -> ExplainCluster:
     priorities = ManifestPriorities(classes, file)
     cluster = ClusterState(capacity=len(m.nodes))
     cluster.add_objects(m.nodes, [], m.namespaces)
+    unbound = []
     for p in m.pods:
-        if p.status.get("phase") in TERMINATED_PHASES or p.spec.node_name not in cluster.node_index:
+        if p.status.get("phase") in TERMINATED_PHASES:
             continue
-        cluster.add_pod(priorities.resolve(p, file), p.spec.node_name, start_time=start_time(p, file))
+        if not p.spec.node_name:
+            unbound.append(priorities.resolve(p, file))
+        elif p.spec.node_name in cluster.node_index:
+            cluster.add_pod(priorities.resolve(p, file), p.spec.node_name, start_time=start_time(p, file))
     for owner in m.owners:
         if not isinstance(owner, (PriorityClass, PodDisruptionBudget)):
             cluster.add_owner(owner)
-    return ExplainCluster(cluster, pdbs, priorities)
+    return ExplainCluster(cluster, pdbs, priorities, NominatedPodMap.of(unbound))
 
 
 def build_cluster(path: str | Path) -> ClusterState:
@@ -82,10 +89,11 @@ def build_cluster(path: str | Path) -> ClusterState:
 
 
 def explain(cluster: ClusterState, pi: PodInfo, profile: ProfileConfig, seed: int = 0,
-            pdbs: list[PDBView] | None = None) -> dict[str, Any]:
-    """Evaluate ``pi`` on every node of ``cluster`` and return the contract's JSON object."""
+            pdbs: list[PDBView] | None = None, nominated: NominatedPods | None = None) -> dict[str, Any]:
+    """Evaluate ``pi`` on every node of ``cluster`` and return the contract's JSON object; nodes
+    with ``nominated`` pods of equal or higher priority are filtered as if those pods ran there."""
     fw = Framework(profile, seed=seed)
-    state, res = fw.schedule(cluster, pi, all_nodes=True, score_single=True)
+    state, res = fw.schedule(cluster, pi, all_nodes=True, score_single=True, nominated=nominated)
     position = {int(r): k for k, r in enumerate(res.evaluated)}
     feasible_pos = {int(r): k for k, r in enumerate(res.feasible)}
     nodes = []
@@ -109,7 +117,7 @@ def explain(cluster: ClusterState, pi: PodInfo, profile: ProfileConfig, seed: in
     if res.error is not None:
         out["error"] = "; ".join(res.error.reasons)
     elif res.n_feasible == 0:
-        got = preempt(fw, state, pi, cluster, res, pdbs or [], np.random.default_rng(seed))
+        got = preempt(fw, state, pi, cluster, res, pdbs or [], np.random.default_rng(seed), nominated)
         if got is not None:
             out["preemption"] = None if got.node is None else {"node": got.node, "victims": [v.key for v in got.victims]}
     return out
@@ -125,7 +133,7 @@ def run_explain(cluster_path: str, pod_path: str, config_path: str | None, profi
     if loaded.priorities is not None:
         pod = loaded.priorities.resolve(pod, pod_path)
     cfg = load_scheduler_config(config_path, profile) if config_path else default_profile()
-    return explain(loaded.cluster, PodInfo(pod), cfg, seed, loaded.pdbs), cfg, [str(w.message) for w in caught]
+    return explain(loaded.cluster, PodInfo(pod), cfg, seed, loaded.pdbs, loaded.nominated), cfg, [str(w.message) for w in caught]
 
 
 SHORT_NAMES = {

@@ -554,23 +554,6 @@ class ClusterState:
         self.pods[uid] = rec
         self._account(uid, rec, +1)
 
-    def requests_of(self, pod: Pod) -> tuple[dict[int, int], int, int]:
-        """(requests by resource column, non-zero cpu, non-zero memory) of a pod, as add_pod counts them."""
-        req = {self.resource_column(k): v for k, v in pod_int_requests(pod).items()}
-        nz = pod_int_requests(pod, NON_ZERO_DEFAULTS)
-        return req, nz.get(CPU, 0), nz.get(MEMORY, 0)
-
-    def reserve(self, node: int, requests: tuple[dict[int, int], int, int], sign: int) -> None:
-        """Add (sign +1) or take back (-1) a pod's requests and one pod slot on ``node`` without
-        binding it: a nominated pod's share that other cycles must leave free."""
-        req, nz_cpu, nz_mem = requests
-        for col, v in req.items():
-            self.requested[node, col] += sign * v
-        self.requested[node, R_PODS] += sign
-        self.nz_requested[node, 0] += sign * nz_cpu
-        self.nz_requested[node, 1] += sign * nz_mem
-        self.version += 1
-
     def mark_terminating(self, uid: str, pod: Pod) -> None:
         """A bound pod got its deletionTimestamp (graceful deletion): the cache's UpdatePod. The
         pod keeps its node, resources, GPUs and binding order, but counts as terminating from now

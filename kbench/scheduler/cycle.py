@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kbench.api.objects import Pod
 from kbench.cluster.state import ClusterState
 from kbench.config.scheduler_config import ProfileConfig
 from kbench.scheduler.cycle_kernels import accumulate, best, feasible_rows, first_feasible, nth_best
 from kbench.scheduler.framework import (
     MAX_NODE_SCORE,
+    SUCCESS,
     Code,
     CycleState,
     FilterPlugin,
@@ -29,6 +31,8 @@ from kbench.scheduler.framework import (
     ScorePlugin,
     Status,
 )
+from kbench.scheduler.nominated import NominatedPods
+from kbench.scheduler.nominated_filters import filters_with, rows_with_nominated
 
 MIN_FEASIBLE_NODES_TO_FIND = 100
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
@@ -90,6 +94,7 @@ class Framework:
         self.score = of("score", ScorePlugin)
         self.weight_list = [profile.weights[p.NAME] for p in self.score]
         self.filter_names = [p.NAME for p in self.filter]
+        self.filter_index = {name: j for j, name in enumerate(self.filter_names)}
 
     # ---- filtering ---------------------------------------------------------------------------
 
@@ -108,11 +113,32 @@ class Framework:
                 narrowed_by.append(p.NAME)
         return None, names, narrowed_by
 
+    def _with_nominated(self, state: CycleState, pi: PodInfo, cluster: ClusterState, rows: np.ndarray,
+                        failed_by: np.ndarray, extra: dict[int, list[Pod]], rejected: dict[int, Status]) -> Status:
+        """RunFilterPluginsWithNominatedPods' first pass for the rows of a filtered chunk that have
+        nominated pods to add: a row it rejects takes that status (the second pass, without them,
+        is the chunk's own filtering). A rejection outside the filters is an Error, as an AddPod
+        failure is in kube."""
+        for k, row in enumerate(rows.tolist()):
+            pods = extra.get(row)
+            if pods is None:
+                continue
+            st = filters_with(self, state.skip_filter, pi, cluster, row, pods)
+            if st.ok:
+                continue
+            j = self.filter_index.get(st.plugin or "")
+            if j is None:
+                return Status.of(Code.ERROR, f"running filters with nominated pods: {'; '.join(st.reasons)}")
+            failed_by[k] = j
+            rejected[row] = st
+        return SUCCESS
+
     def find_feasible(self, state: CycleState, pi: PodInfo, cluster: ClusterState, all_nodes: bool,
-                      only: np.ndarray | None = None) -> CycleResult:
+                      only: np.ndarray | None = None, nominated: NominatedPods | None = None) -> CycleResult:
         """PreFilter then Filter, stopping once enough feasible nodes are found (unless all_nodes).
         With ``only`` (node rows), just those nodes are filtered and the round-robin start stays
-        (evaluateNominatedNode)."""
+        (evaluateNominatedNode). Nodes with ``nominated`` pods of equal or higher priority are
+        filtered with them too (RunFilterPluginsWithNominatedPods)."""
         n_all = cluster.n_nodes
         empty = np.zeros(0, np.int64)
         status, names, narrowed_by = self._run_pre_filter(state, pi, cluster)
@@ -139,6 +165,7 @@ class Framework:
         start = 0 if all_nodes else self.next_start % n
         order = nodes if start == 0 else np.concatenate((nodes[start:], nodes[:start]))
         active = [(j, p) for j, p in enumerate(self.filter) if p.NAME not in state.skip_filter]
+        extra = rows_with_nominated(pi, cluster, nominated)
         failed_chunks, code_chunks, row_chunks = [], [], []
         found = 0
         pos = 0
@@ -149,6 +176,11 @@ class Framework:
             codes = np.zeros(len(rows), np.int64)
             for j, p in active:
                 p.filter(state, pi, cluster, rows, failed_by, codes, j)  # type: ignore[attr-defined]
+            if extra:
+                err = self._with_nominated(state, pi, cluster, rows, failed_by, extra, rejected)
+                if not err.ok:
+                    return CycleResult(rows, failed_by, codes, empty, filter_names=self.filter_names,
+                                       rejected=rejected, error=err)
             n_ok, cut = first_feasible(failed_by, want - found)
             if cut < len(rows):
                 rows, failed_by, codes = rows[:cut], failed_by[:cut], codes[:cut]
@@ -210,12 +242,14 @@ class Framework:
         return int(res.feasible[pick])
 
     def schedule(self, cluster: ClusterState, pi: PodInfo, all_nodes: bool = False, score_single: bool = False,
-                 only: np.ndarray | None = None) -> tuple[CycleState, CycleResult]:
+                 only: np.ndarray | None = None, nominated: NominatedPods | None = None
+                 ) -> tuple[CycleState, CycleResult]:
         """Run one cycle for ``pi``. With ``all_nodes`` every node is filtered and (if
         ``score_single``) a lone feasible node is scored too, as ``kbench explain`` shows; with
-        ``only``, just those node rows are considered (a nominated node, tried first)."""
+        ``only``, just those node rows are considered (a nominated node, tried first); the
+        ``nominated`` pods take part in filtering, not in scoring (as in kube)."""
         state = CycleState()
-        res = self.find_feasible(state, pi, cluster, all_nodes, only)
+        res = self.find_feasible(state, pi, cluster, all_nodes, only, nominated)
         if res.n_feasible == 0:
             return state, res
         if res.n_feasible == 1 and not score_single:

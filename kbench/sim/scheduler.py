@@ -262,27 +262,16 @@ class SchedulerProcess:
         self.engine.schedule(self.cost.seconds(len(res.evaluated)), self._finish, qpi, state, res)
 
     def _cycle(self, qpi: Any) -> tuple[Any, CycleResult]:
-        """One cycle with the requests of nominated pods of equal or higher priority held on their
-        nodes (RunFilterPluginsWithNominatedPods); a pod nominated to a node tries that node first
-        (evaluateNominatedNode)."""
-        held = []
-        for node, other in self.nominator.to_honour(qpi.pod):
-            row = self.cluster.node_index.get(node)
-            if row is not None and (other.metadata.uid or other.key) not in self.cluster.pods:
-                requests = self.nominator.requests(other, self.cluster)
-                self.cluster.reserve(row, requests, +1)
-                held.append((row, requests))
-        try:
-            nominated = self.nominator.node_of(qpi.uid)
-            if nominated is not None and nominated in self.cluster.node_index:
-                only = np.array([self.cluster.node_index[nominated]], np.int64)
-                state, res = self.framework.schedule(self.cluster, qpi.pod_info, only=only)
-                if res.selected >= 0:
-                    return state, res
-            return self.framework.schedule(self.cluster, qpi.pod_info)  # type: ignore[no-any-return]
-        finally:
-            for row, requests in held:
-                self.cluster.reserve(row, requests, -1)
+        """One cycle; nodes with nominated pods of equal or higher priority are filtered with and
+        without them (RunFilterPluginsWithNominatedPods); a pod nominated to a node tries that node
+        first (evaluateNominatedNode)."""
+        nominated = self.nominator.node_of(qpi.uid)
+        if nominated is not None and nominated in self.cluster.node_index:
+            only = np.array([self.cluster.node_index[nominated]], np.int64)
+            state, res = self.framework.schedule(self.cluster, qpi.pod_info, only=only, nominated=self.nominator)
+            if res.selected >= 0:
+                return state, res
+        return self.framework.schedule(self.cluster, qpi.pod_info, nominated=self.nominator)  # type: ignore[no-any-return]
 
     def _finish(self, qpi: Any, state: Any, res: CycleResult) -> None:
         pod = qpi.pod
@@ -336,6 +325,7 @@ class SchedulerProcess:
         pod = qpi.pod
         self.cluster.add_pod(pod, node, start_time=self.engine.now, gpus=gpus)
         self.assumed[pod.metadata.uid or pod.key] = node
+        self.nominator.remove(pod.metadata.uid or pod.key)
         self.api.submit(self.api.bind, pod.namespace, pod.metadata.name, node,
                         on_done=lambda result: self._bound(qpi, node, result))
 

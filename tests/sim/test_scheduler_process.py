@@ -109,3 +109,44 @@ def test_node_updates_and_deletes_reach_the_scheduler() -> None:
     eng.run(until=4.0)
     failed = [e["message"] for e in api.events if e["reason"] == "FailedScheduling"]
     assert failed == ["0/1 nodes are available: 1 node(s) were unschedulable."]
+
+
+def test_cycles_filter_with_nominated_pods_and_binding_clears_the_nomination() -> None:
+    """RunFilterPluginsWithNominatedPods in the scheduler process: a pending web pod (priority 10)
+    nominated to n1 counts there for a later pod's anti-affinity, so that pod goes to n2 although
+    n1 (empty) would score higher than n2 (1 of 2 cpu used); once a nominated pod is assumed its
+    nomination is gone (as the cache's assume removes it). A pod nominated to a node tries it first."""
+    eng, api, sched = world()
+    api.create(node("n1"))
+    api.create(node("n2"))
+    sched.start()
+    api.create(pod("busy").model_copy(update={"spec": pod("busy").spec.model_copy(update={"node_name": "n2"})}))
+    web = Pod.model_validate({
+        "metadata": {"name": "web", "labels": {"app": "web"}},
+        "spec": {"priority": 10, "nodeSelector": {"kubernetes.io/hostname": "nowhere"},
+                 "containers": [{"name": "c", "resources": {"requests": {"cpu": "100m"}}}]}})
+    api.create(web)
+    eng.run(until=1.0)
+    sched.nominator.add(api.get("Pod", "default", "web"), "n1")
+    shy = Pod.model_validate({
+        "metadata": {"name": "shy"},
+        "spec": {"priority": 0, "affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+            {"labelSelector": {"matchLabels": {"app": "web"}}, "topologyKey": "kubernetes.io/hostname"}]}},
+            "containers": [{"name": "c", "resources": {"requests": {"cpu": "100m"}}}]}})
+    api.create(shy)
+    eng.run(until=2.0)
+    assert api.get("Pod", "default", "shy").spec.node_name == "n2"
+    plain = pod("plain", cpu="100m")
+    api.create(plain)
+    sched.nominator.add(api.get("Pod", "default", "plain"), "n2")
+    eng.run(until=3.0)
+    # nominated to n2, it tries n2 first and binds there although the emptier n1 scores higher;
+    # its nomination is gone with the assume, the web pod's stays
+    assert api.get("Pod", "default", "plain").spec.node_name == "n2"
+    assert sched.nominator.node_of(uid(api, "plain")) is None
+    assert sched.nominator.node_of(uid(api, "web")) == "n1"
+
+
+def uid(api: APIServer, name: str) -> str:
+    p = api.get("Pod", "default", name)
+    return p.metadata.uid or p.key

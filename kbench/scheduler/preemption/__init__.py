@@ -1,6 +1,6 @@
 """DefaultPreemption as kube-scheduler runs it: :func:`preempt` and what it returns."""
 
+from kbench.scheduler.nominated import NominatedPodMap, NominatedPods
 from kbench.scheduler.preemption.evaluator import Preemption, preempt
-from kbench.scheduler.preemption.nominated import NominatedPodMap, NominatedPods
 
 __all__ = ["NominatedPodMap", "NominatedPods", "Preemption", "preempt"]

@@ -19,11 +19,11 @@ from kbench.api.policy import PDBView
 from kbench.cluster.state import ClusterState
 from kbench.scheduler.cycle import CycleResult, Framework
 from kbench.scheduler.framework import Code, CycleState, PodInfo, Status
+from kbench.scheduler.nominated import NominatedPods
 from kbench.scheduler.plugins.default_preemption import NAME, DefaultPreemption
 from kbench.scheduler.preemption.candidates import potential_rows, row_codes, status_of_row, walk_order
 from kbench.scheduler.preemption.eligibility import eligible_to_preempt_others
 from kbench.scheduler.preemption.fast import applies, dry_run_fast
-from kbench.scheduler.preemption.nominated import NominatedPods
 from kbench.scheduler.preemption.priority import pod_priority
 from kbench.scheduler.preemption.search_generic import dry_run_generic
 from kbench.scheduler.preemption.select import aggregate, fit_error, pick_one

@@ -20,10 +20,10 @@ from kbench.api.resources import pod_int_requests
 from kbench.cluster.state import R_PODS, ClusterState, PodRecord
 from kbench.scheduler.cycle import Framework
 from kbench.scheduler.framework import CycleState, PodInfo
+from kbench.scheduler.nominated import NominatedPods
+from kbench.scheduler.nominated_filters import nominated_to_add
 from kbench.scheduler.preemption import kernels as K
 from kbench.scheduler.preemption.dry_run import NO_VICTIMS, DryRun
-from kbench.scheduler.preemption.fits import nominated_to_add
-from kbench.scheduler.preemption.nominated import NominatedPods
 from kbench.scheduler.preemption.pdb import slot_pdbs
 from kbench.scheduler.preemption.priority import pod_priority
 from kbench.scheduler.preemption.search_generic import zero_victims_error

@@ -5,16 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kbench.api.objects import Pod
 from kbench.cluster.state import PodRecord
+from kbench.scheduler.queue.types import pod_priority
 
 PRIORITY_OFFSET = 2**31
 """math.MaxInt32 + 1: added to each victim's priority in pickOneNodeForPreemption's sum."""
-
-
-def pod_priority(pod: Pod) -> int:
-    """corev1helpers.PodPriority: spec.priority, 0 when unset."""
-    return pod.spec.priority or 0
 
 
 def importance_key(rec: PodRecord) -> tuple[int, float, int]:

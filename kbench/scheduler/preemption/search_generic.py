@@ -11,8 +11,8 @@ from kbench.api.policy import PDBView
 from kbench.cluster.state import ClusterState, PodRecord
 from kbench.scheduler.cycle import Framework
 from kbench.scheduler.framework import Code, CycleState, PodInfo, Status
+from kbench.scheduler.nominated import NominatedPods
 from kbench.scheduler.preemption.dry_run import CandidateLists, DryRun, dry_run_of
-from kbench.scheduler.preemption.nominated import NominatedPods
 from kbench.scheduler.preemption.victims import select_victims_on_node
 
 

@@ -13,9 +13,9 @@ from kbench.api.policy import PDBView
 from kbench.cluster.state import ClusterState, PodRecord
 from kbench.scheduler.cycle import Framework
 from kbench.scheduler.framework import SUCCESS, Code, PodInfo, Status
+from kbench.scheduler.nominated import NominatedPods
+from kbench.scheduler.nominated_filters import fits
 from kbench.scheduler.preemption.dry_run import NO_VICTIMS
-from kbench.scheduler.preemption.fits import fits
-from kbench.scheduler.preemption.nominated import NominatedPods
 from kbench.scheduler.preemption.pdb import split_violating
 from kbench.scheduler.preemption.priority import importance_key, pod_priority
 

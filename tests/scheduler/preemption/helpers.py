@@ -25,13 +25,13 @@ from kbench.config.scheduler_config import (
 )
 from kbench.scheduler.cycle import Framework
 from kbench.scheduler.framework import PodInfo
+from kbench.scheduler.nominated import NominatedPods
 from kbench.scheduler.plugins import registry
 from kbench.scheduler.preemption import Preemption, preempt
 from kbench.scheduler.preemption.candidates import potential_rows, row_codes, walk_order
 from kbench.scheduler.preemption.dry_run import DryRun
 from kbench.scheduler.preemption.evaluator import default_preemption
 from kbench.scheduler.preemption.fast import applies, dry_run_fast
-from kbench.scheduler.preemption.nominated import NominatedPods
 from kbench.scheduler.preemption.search_generic import dry_run_generic
 
 NEG, LOW, MID, HIGH, VERY_HIGH = -100, 0, 100, 1000, 10000

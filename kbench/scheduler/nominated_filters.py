@@ -1,25 +1,32 @@
 """RunFilterPluginsWithNominatedPods for one node on the cluster as it is now.
 
-kube clones the cycle state and updates it with its PreFilter extensions (AddPod/RemovePod);
-kbench reruns PreFilter on the changed ClusterState instead, which gives the same state. Plugins
-the cycle's PreFilter skipped stay skipped, as in a cloned state; a PreFilterResult is ignored
-(kube does not look at it again either: the node was already among its nodes). Nominated pods of equal or
-higher priority are bound to the node for a first pass; if it passes, the filters run again
-without them (both must pass).
+Both the scheduling cycle and preemption's dry run filter a node with the pods nominated to it
+(priority equal to or above the pod's, not the pod itself) treated as running there: a first pass
+with them, and if it passes (and pods were added) a second pass without them; the node fits only
+if both pass, and a failing first pass gives the node's status.
+
+kube clones the cycle state and updates it with its PreFilter extensions (AddPod); kbench binds
+the nominated pods to the ClusterState, reruns PreFilter and takes them off again, which gives the
+same state. Plugins the cycle's PreFilter skipped stay skipped, as in a cloned state; a
+PreFilterResult is ignored (kube does not look at it again either: the node was already among its
+nodes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Set
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kbench.api.objects import Pod
 from kbench.cluster.state import ClusterState
-from kbench.scheduler.cycle import Framework
 from kbench.scheduler.framework import SUCCESS, CycleState, PodInfo, Status
-from kbench.scheduler.preemption.nominated import NominatedPods
-from kbench.scheduler.preemption.priority import pod_priority
+from kbench.scheduler.nominated import NominatedPods
+from kbench.scheduler.queue.types import pod_priority
+
+if TYPE_CHECKING:
+    from kbench.scheduler.cycle import Framework
 
 
 def pod_uid(pod: Pod) -> str:
@@ -61,21 +68,41 @@ def nominated_to_add(pi: PodInfo, node: str, nominated: NominatedPods | None) ->
     return [p for p in nominated.pods_for_node(node) if pod_priority(p) >= me and pod_uid(p) != uid]
 
 
+def rows_with_nominated(pi: PodInfo, cluster: ClusterState, nominated: NominatedPods | None) -> dict[int, list[Pod]]:
+    """Node row -> the pods addGENominatedPods adds there, for the nodes where it adds any."""
+    out: dict[int, list[Pod]] = {}
+    if nominated is None:
+        return out
+    for name in nominated.node_names():
+        row = cluster.node_index.get(name)
+        if row is not None:
+            extra = nominated_to_add(pi, name, nominated)
+            if extra:
+                out[row] = extra
+    return out
+
+
+def filters_with(fw: Framework, skip: Set[str], pi: PodInfo, cluster: ClusterState, row: int,
+                 extra: list[Pod]) -> Status:
+    """The first pass: the filters on ``row`` with ``extra`` bound there (taken off afterwards)."""
+    uids = []
+    try:
+        for p in extra:
+            cluster.add_pod(p, row)
+            uids.append(pod_uid(p))
+        return run_filters(fw, skip, pi, cluster, row)
+    finally:
+        for uid in reversed(uids):
+            cluster.remove_pod(uid)
+
+
 def fits(fw: Framework, skip: Set[str], pi: PodInfo, cluster: ClusterState, row: int,
          nominated: NominatedPods | None) -> Status:
     """RunFilterPluginsWithNominatedPods: the filters pass with and without the nominated pods."""
     extra = nominated_to_add(pi, cluster.node_names[row], nominated)
     if not extra:
         return run_filters(fw, skip, pi, cluster, row)
-    uids = []
-    try:
-        for p in extra:
-            cluster.add_pod(p, row)
-            uids.append(pod_uid(p))
-        status = run_filters(fw, skip, pi, cluster, row)
-    finally:
-        for uid in reversed(uids):
-            cluster.remove_pod(uid)
+    status = filters_with(fw, skip, pi, cluster, row, extra)
     if not status.ok:
         return status
     return run_filters(fw, skip, pi, cluster, row)
