@@ -19,27 +19,26 @@ from kbench import __version__
 from kbench.admission.chain import create_system_priority_classes, default_admission
 from kbench.admission.priority import Priority
 from kbench.api.objects import Pod
-from kbench.api.qos import qos_class
-from kbench.api.resources import pod_int_requests
 from kbench.config.policy import load_policy
 from kbench.config.scheduler_config import default_profile, load_scheduler_config
-from kbench.controllers.base import controller_of
 from kbench.controllers.job.strategy import JobDefaults
 from kbench.controllers.manager import ControllerManager
 from kbench.errors import APIError
 from kbench.etcd import Store
+from kbench.metrics.pod_facts import PodFacts, pod_facts
 from kbench.metrics.recorder import Recorder
 from kbench.metrics.schema import TABLES
 from kbench.metrics.writer import write_results
 from kbench.sim.actions import schedule_actions
 from kbench.sim.apiserver import APIServer, object_key
+from kbench.sim.arrivals import feed
 from kbench.sim.engine import Engine
 from kbench.sim.invariants import InvariantChecker
 from kbench.sim.kubelet import Kubelets
 from kbench.sim.latency import CommitClock
 from kbench.sim.node_failures import NodeFailures
 from kbench.sim.scheduler import CycleCost, SchedulerProcess
-from kbench.sim.workload import GPU, GPU_MILLI, gpu_models
+from kbench.sim.workload import GPU
 from kbench.sources import cluster_arrivals, resolve, workload_arrivals, workload_target
 from kbench.traces.scheduler_perf import PREFIX as SCHEDULER_PERF
 
@@ -101,6 +100,7 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
         sim = policy.simulation
         api = APIServer(Store(), engine, latency=CommitClock(sim.latency.write, np.random.default_rng([seed, 3])),
                         names_rng=np.random.default_rng([seed, 4]))
+        api.keep_removed = _facts_of_pod
         api.admission = [a for a in default_admission(api) if not (scenario and isinstance(a, Priority))]
         api.admission += [JobDefaults()]
         create_system_priority_classes(api)
@@ -127,10 +127,12 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
         kubelets.start()
         controllers.start()
         recorder.start()
-        for t, obj in [a for a in cluster if a[0] > 0.0] + workload:
-            engine.at(t, arrive, obj)
+        for t, obj in cluster:
+            if t > 0.0:
+                engine.at(t, arrive, obj)
+        feed(engine, workload, arrive)
         schedule_actions(api, list(policy.actions), failures.action_handlers() if failures is not None else {})
-        last_arrival = max([t for t, _ in cluster + workload] + [a.at for a in policy.actions], default=0.0)
+        last_arrival = max([t for t, _ in cluster] + ([workload.last_time] if len(workload) else []) + [a.at for a in policy.actions], default=0.0)
         checker = InvariantChecker(sched) if check else None
         _drive(engine, sched, kubelets, controllers, failures, last_arrival, until, sim.sample_interval, progress,
                checker)
@@ -153,6 +155,11 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
     target = Path(out) if out is not None else Path("results") / f"{policy.name}-s{seed}"
     write_results(target, run, tables, overwrite=True)
     return RunResult(target, run)
+
+
+def _facts_of_pod(obj: Any) -> PodFacts | None:
+    """What a run keeps of a pod removed from the API server: its results facts."""
+    return pod_facts(obj) if isinstance(obj, Pod) else None
 
 
 def workload_rows(controllers: ControllerManager) -> list[dict[str, Any]]:
@@ -251,34 +258,23 @@ def _drive(engine: Engine, sched: SchedulerProcess, kubelets: Kubelets, controll
 
 def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Recorder,
             controllers: ControllerManager) -> tuple[dict[str, pa.Table], dict[str, int]]:
-    pods = [p for p in api.list("Pod")[0] if isinstance(p, Pod)]
-    pods += [p for p in api.pods_removed.values() if isinstance(p, Pod)]
-    pods.sort(key=lambda p: api.pods_created.get(p.metadata.uid or p.key, 0.0))
+    facts = [pod_facts(p) for p in api.list("Pod")[0] if isinstance(p, Pod)]
+    facts += [f for f in api.pods_removed.values() if isinstance(f, PodFacts)]
+    facts.sort(key=lambda f: api.pods_created.get(f.uid, 0.0))
     attempts: dict[str, int] = {}
     for a in sched.attempts:
         attempts[a["pod_uid"]] = attempts.get(a["pod_uid"], 0) + 1
     rows = []
-    for p in pods:
-        uid = p.metadata.uid or p.key
-        req = pod_int_requests(p)
-        gpu = req.get(GPU, 0)
-        demand = req.get(GPU_MILLI, 0)
-        models = gpu_models(p)
-        owner = controller_of(p)
+    for f in facts:
+        uid = f.uid
         rows.append({
-            "uid": uid, "namespace": p.namespace, "name": p.metadata.name,
-            "owner_kind": owner.kind if owner else None, "owner_name": owner.name if owner else None,
-            "priority": p.spec.priority or 0, "qos_class": qos_class(p),
-            "cpu_milli": req.get("cpu", 0), "memory_bytes": req.get("memory", 0),
-            "gpu": gpu, "gpu_milli": 0 if gpu else demand, "gpu_model": "|".join(models) or None,
+            **f._asdict(),
             "created_at": api.pods_created.get(uid, 0.0), "scheduled_at": sched.bound_at.get(uid),
             "started_at": kubelets.started.get(uid), "finished_at": kubelets.finished.get(uid),
             "deleted_at": api.pods_removed_at.get(uid),
-            "node": p.spec.node_name or None,
             "gpu_index": ",".join(map(str, sched.bound_gpus[uid])) if uid in sched.bound_gpus else None,
             "attempts": attempts.get(uid, 0),
             "preemptions": sched.preemption_log.count.get(uid, 0),
-            "phase": p.status.get("phase", "Pending"),
         })
     c = sched.cluster
     n = c.n_nodes

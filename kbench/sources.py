@@ -30,14 +30,13 @@ from kbench.config.policy import Policy, SyntheticNodeSource, SyntheticPodSource
 from kbench.errors import FieldError
 from kbench.gpu.frag import typical_tasks
 from kbench.gpu.target import TargetWorkload
-from kbench.sim.workload import nodes_from_table, pods_from_table
+from kbench.sim.arrivals import Arrival, Arrivals
+from kbench.sim.workload import nodes_from_table, pod_arrivals
 from kbench.traces import load_nodes, load_pods
 from kbench.traces.manifests import is_manifest_path, load_timed_manifests
 from kbench.traces.scheduler_perf import PREFIX as SCHEDULER_PERF
 from kbench.traces.scheduler_perf import scenario_nodes, scenario_pods
 from kbench.traces.synthetic import generate_nodes, generate_pods
-
-Arrival = tuple[float, BaseModel]
 
 
 def resolve(name: str, base: Path) -> str:
@@ -61,17 +60,18 @@ def cluster_arrivals(policy: Policy, base: Path, seed: int) -> list[Arrival]:
     return _at_zero(nodes_from_table(load_nodes(name)))
 
 
-def workload_arrivals(policy: Policy, base: Path, seed: int) -> list[Arrival]:
-    """The workload's objects (pods, and whatever else a manifest holds), each with its arrival time."""
+def workload_arrivals(policy: Policy, base: Path, seed: int) -> Arrivals:
+    """The workload's objects (pods, and whatever else a manifest holds), each with its arrival
+    time; pod tables become Pods lazily, as the run reaches them."""
     wl = policy.workload
     src = wl.pods
     if isinstance(src, SyntheticPodSource):
         return _from_table(generate_pods(src.synthetic, np.random.default_rng([seed, 2])), policy)
     name = resolve(src, base)
     if name.startswith(SCHEDULER_PERF):
-        return _limited([(t * wl.time_scale, p) for t, p in scenario_pods(name)], wl.limit)
+        return Arrivals.of(_limited([(t * wl.time_scale, p) for t, p in scenario_pods(name)], wl.limit))
     if is_manifest_path(name):
-        return _limited(load_timed_manifests(name, wl.time_scale), wl.limit)
+        return Arrivals.of(_limited(load_timed_manifests(name, wl.time_scale), wl.limit))
     return _from_table(load_pods(name), policy)
 
 
@@ -79,10 +79,10 @@ def _at_zero(objects: Sequence[BaseModel]) -> list[Arrival]:
     return [(0.0, o) for o in objects]
 
 
-def _from_table(table: pa.Table, policy: Policy) -> list[Arrival]:
+def _from_table(table: pa.Table, policy: Policy) -> Arrivals:
     if policy.workload.limit is not None:
         table = table.slice(0, policy.workload.limit)
-    return list(pods_from_table(table, policy.workload.time_scale))
+    return pod_arrivals(table, policy.workload.time_scale)
 
 
 def _limited(arrivals: list[Arrival], limit: int | None) -> list[Arrival]:

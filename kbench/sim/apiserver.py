@@ -131,8 +131,10 @@ class APIServer:
         self._sent_at: float | None = None
         self.pods_created: dict[str, float] = {}
         """uid -> creationTimestamp of every pod ever created (for conservation and the pods table)."""
-        self.pods_removed: dict[str, BaseModel] = {}
-        """uid -> last stored state of every pod removed from etcd."""
+        self.pods_removed: dict[str, Any] = {}
+        """uid -> last stored state of every pod removed from etcd (``keep_removed`` of it, if set)."""
+        self.keep_removed: Callable[[Any], Any] | None = None
+        """What to keep of a removed pod instead of the whole object (a run keeps its results' facts)."""
         self.pods_removed_at: dict[str, float] = {}
         self.nodes_removed_at: dict[str, float] = {}
         """Node name -> when its Node object was deleted."""
@@ -140,7 +142,8 @@ class APIServer:
         """Kubernetes Events recorded by the control plane's components (rows of events.parquet)."""
         self._uids = count(1)
         self.write_times: dict[int, float] = {}
-        """Simulated time of each etcd revision this server wrote (watch delay is measured from it)."""
+        """Simulated time of each etcd revision this server wrote since the last compaction (watch
+        delay is measured from it)."""
         self._on_write: list[Callable[[int], None]] = []
         self._on_write_kind: dict[str, list[Callable[[int], None]]] = {}
 
@@ -160,6 +163,7 @@ class APIServer:
             if r.succeeded:
                 if state["rev"] != 0:
                     self.store.compact(state["rev"])
+                    self._forget_write_times(state["rev"])
                 state["time"] += 1
             else:
                 got = r.responses[0]
@@ -169,6 +173,13 @@ class APIServer:
             self.engine.schedule(interval, tick)
 
         self.engine.schedule(interval, tick)
+
+    def _forget_write_times(self, below: int) -> None:
+        """Drop the write times of revisions below ``below`` (compacted ones): informers read a
+        write's time when their watch hands its events over, at the write itself, so nothing asks
+        for them again; this keeps ``write_times`` to the revisions of the last few minutes."""
+        if self.write_times and next(iter(self.write_times)) < below:
+            self.write_times = {r: t for r, t in self.write_times.items() if r >= below}
 
     def on_write(self, callback: Callable[[int], None], kind: str | None = None) -> None:
         """Call ``callback(revision)`` after every write (of ``kind`` only, when given): informers
@@ -338,7 +349,7 @@ class APIServer:
         last = r.prev_kvs[0].value
         if kind == "Pod":
             uid = last.metadata.uid or last.key
-            self.pods_removed[uid] = last
+            self.pods_removed[uid] = last if self.keep_removed is None else self.keep_removed(last)
             self.pods_removed_at[uid] = self.engine.now
         elif kind == "Node":
             self.nodes_removed_at[name] = self.engine.now

@@ -73,10 +73,23 @@ class Engine:
 
     def at(self, time: float, callback: Callable[..., Any], *args: Any, priority: int = NORMAL) -> Event:
         """Run ``callback(*args)`` at simulated time ``time`` (not before now)."""
+        return self.at_position(time, next(self._seq), callback, *args, priority=priority)
+
+    def reserve(self, n: int) -> int:
+        """Set aside ``n`` consecutive sequence numbers, as if ``n`` events were scheduled now;
+        returns the first. :meth:`at_position` schedules into them later."""
+        base = next(self._seq)
+        self._seq = count(base + n)
+        return base
+
+    def at_position(self, time: float, seq: int, callback: Callable[..., Any], *args: Any,
+                    priority: int = NORMAL) -> Event:
+        """``at`` with a sequence number from :meth:`reserve`: the event sorts among same-time
+        events as if it had been scheduled when the numbers were reserved."""
         if not time >= self._now or math.isinf(time):
             raise ValueError(f"cannot schedule at {time!r}: the clock is at {self._now!r}")
         ev = Event(float(time), callback, args)
-        heappush(self._queue, (ev.time, priority, next(self._seq), ev))
+        heappush(self._queue, (ev.time, priority, seq, ev))
         return ev
 
     def peek(self) -> float:

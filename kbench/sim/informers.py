@@ -89,7 +89,8 @@ class Informer:
     _values: dict[str, dict[bytes, list[str]]] = field(default_factory=dict)
     """Index name -> cached key -> its index values (what the object was filed under)."""
     _watch: Watch | None = None
-    _pending: deque[Event] = field(default_factory=deque)
+    _pending: deque[tuple[float, Event]] = field(default_factory=deque)
+    """Watch events not yet delivered, each with the time it is due (its write's time + delay)."""
     _scheduled: bool = False
 
     def add_handlers(self, on_add: Handler | None = None, on_update: Handler | None = None,
@@ -158,23 +159,23 @@ class Informer:
 
     def _on_write(self, revision: int) -> None:
         assert self._watch is not None
-        self._pending.extend(self._watch.events())
+        times, delay = self.api.write_times, self.delay
+        self._pending.extend((times[ev.kv.mod_revision] + delay, ev) for ev in self._watch.events())
         if self._pending and not self._scheduled:
             self._schedule_next()
 
     def _schedule_next(self) -> None:
-        due = self.api.write_times[self._pending[0].kv.mod_revision] + self.delay
         self._scheduled = True
-        _hub(self.api).deliver_at(max(due, self.api.engine.now), self)
+        _hub(self.api).deliver_at(max(self._pending[0][0], self.api.engine.now), self)
 
     def _deliver(self) -> None:
         """Deliver every pending event whose write is at least ``delay`` old; reschedule for the rest."""
         self._scheduled = False
         now = self.api.engine.now
-        times = self.api.write_times
-        while self._pending and times[self._pending[0].kv.mod_revision] + self.delay <= now:
-            self._apply(self._pending.popleft())
-        if self._pending:
+        pending = self._pending
+        while pending and pending[0][0] <= now:
+            self._apply(pending.popleft()[1])
+        if pending:
             self._schedule_next()
 
     def _apply(self, ev: Event) -> None:

@@ -16,10 +16,16 @@ a topology spread constraint whose label selector matches the pod's own ``app``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
 import pyarrow as pa
+from pydantic import BaseModel
 
 from kbench.api.annotations import DURATION_ANNOTATION
 from kbench.api.objects import Node, Pod
+from kbench.sim.arrivals import Arrivals
 from kbench.traces.synthetic import ZONE_LABEL
 
 GPU = "nvidia.com/gpu"
@@ -47,40 +53,59 @@ def nodes_from_table(table: pa.Table) -> list[Node]:
 
 
 def pods_from_table(table: pa.Table, time_scale: float = 1.0) -> list[tuple[float, Pod]]:
-    """(arrival time, Pod) for each row of a pod table (kbench.traces.schema.POD_SCHEMA).
+    """(arrival time, Pod) for each row of a pod table (kbench.traces.schema.POD_SCHEMA), in row order."""
+    return [(t, pod) for (_, t, pod) in sorted(pod_arrivals(table, time_scale), key=lambda a: a[0])
+            if isinstance(pod, Pod)]
+
+
+def pod_arrivals(table: pa.Table, time_scale: float = 1.0, batch: int = 4096) -> Arrivals:
+    """The pods of a pod table as lazy :class:`~kbench.sim.arrivals.Arrivals`: each row becomes a
+    Pod when its turn comes (``batch`` rows converted at a time), arriving at ``created_at`` x
+    ``time_scale`` (0 when missing).
 
     A pod runs from its start for (deleted_at - scheduled_at) of the trace (from created_at when it
     was never scheduled there); a pod without a deletion time runs until the end.
     """
-    out = []
-    for r in table.to_pylist():
-        requests = {"cpu": f"{r['cpu_milli']}m", "memory": str(r["memory_bytes"])}
-        demand = r["gpu"] * 1000 + r["gpu_milli"]
-        if r["gpu"]:
-            requests[GPU] = str(r["gpu"])
-        if demand:
-            requests[GPU_MILLI] = str(demand)
-        spec: dict = {"containers": [{"name": "main", "image": "trace-task", "resources": {"requests": requests}}]}
-        if r["gpu_models"]:
-            spec["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-                {"matchExpressions": [{"key": GPU_MODEL_LABEL, "operator": "In", "values": list(r["gpu_models"])}]}]}}}
-        labels = {}
-        if r.get("app"):
-            labels[APP_LABEL] = r["app"]
-        if r.get("spread_topology_key"):
-            spec["topologySpreadConstraints"] = [{
-                "maxSkew": r["spread_max_skew"], "topologyKey": r["spread_topology_key"],
-                "whenUnsatisfiable": r["spread_when_unsatisfiable"],
-                "labelSelector": {"matchLabels": {APP_LABEL: r["app"]}} if r.get("app") else None}]
-        annotations = {}
-        created = r["created_at"] or 0.0
-        if r.get("deleted_at") is not None:
-            began = r["scheduled_at"] if r.get("scheduled_at") is not None else created
-            annotations[DURATION_ANNOTATION] = repr(max(r["deleted_at"] - began, 0.0) * time_scale)
-        pod = Pod.model_validate({"metadata": {"name": r["name"], "namespace": r["namespace"],
-                                               "labels": labels, "annotations": annotations}, "spec": spec})
-        out.append((created * time_scale, pod))
-    return out
+    created = table.column("created_at").fill_null(0.0).to_numpy(zero_copy_only=False).astype(np.float64)
+    times = created * time_scale
+
+    def build(order: np.ndarray) -> Iterator[BaseModel]:
+        in_order = bool(np.all(order[1:] > order[:-1]))
+        for start in range(0, len(order), batch):
+            rows = table.slice(start, batch) if in_order else table.take(pa.array(order[start:start + batch]))
+            for r in rows.to_pylist():
+                yield _pod_from_row(r, time_scale)
+
+    return Arrivals.lazily(times, build)
+
+
+def _pod_from_row(r: dict[str, Any], time_scale: float) -> Pod:
+    """The Pod of one pod-table row."""
+    requests = {"cpu": f"{r['cpu_milli']}m", "memory": str(r["memory_bytes"])}
+    demand = r["gpu"] * 1000 + r["gpu_milli"]
+    if r["gpu"]:
+        requests[GPU] = str(r["gpu"])
+    if demand:
+        requests[GPU_MILLI] = str(demand)
+    spec: dict = {"containers": [{"name": "main", "image": "trace-task", "resources": {"requests": requests}}]}
+    if r["gpu_models"]:
+        spec["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+            {"matchExpressions": [{"key": GPU_MODEL_LABEL, "operator": "In", "values": list(r["gpu_models"])}]}]}}}
+    labels = {}
+    if r.get("app"):
+        labels[APP_LABEL] = r["app"]
+    if r.get("spread_topology_key"):
+        spec["topologySpreadConstraints"] = [{
+            "maxSkew": r["spread_max_skew"], "topologyKey": r["spread_topology_key"],
+            "whenUnsatisfiable": r["spread_when_unsatisfiable"],
+            "labelSelector": {"matchLabels": {APP_LABEL: r["app"]}} if r.get("app") else None}]
+    annotations = {}
+    created = r["created_at"] or 0.0
+    if r.get("deleted_at") is not None:
+        began = r["scheduled_at"] if r.get("scheduled_at") is not None else created
+        annotations[DURATION_ANNOTATION] = repr(max(r["deleted_at"] - began, 0.0) * time_scale)
+    return Pod.model_validate({"metadata": {"name": r["name"], "namespace": r["namespace"],
+                                            "labels": labels, "annotations": annotations}, "spec": spec})
 
 
 def gpu_models(pod: Pod) -> list[str]:

@@ -160,6 +160,32 @@ def test_compactor_compacts_to_the_previous_ticks_revision() -> None:
     # second tick: writes revision 5, compacts to 3 (what the first tick saw)
     assert api.store.revision == 5 and api.store.compact_revision == 3
     assert [p.metadata.name for p in api.list("Pod")[0]] == ["a", "b"]
+    # the write times of compacted revisions are gone: revision 4 (pod b) stays, 2 goes
+    assert sorted(api.write_times) == [4]
+
+
+def test_informer_delay_spans_a_compaction() -> None:
+    """An informer that delivers long after the write (400 s, past the compaction at 600 s that
+    drops the write's time) delivers it at write time + delay all the same."""
+    eng, api = setup()
+    api.start_compactor(300.0)
+    inf = Informer(api, "Pod", delay=400.0)
+    times = []
+    inf.add_handlers(on_add=lambda o: times.append((eng.now, o.metadata.name)))
+    inf.start()
+    eng.at(250.0, lambda: api.create(pod("a")))  # revision 2; the tick at 600 s compacts to 3
+    eng.run(until=700.0)
+    assert api.store.compact_revision == 3 and 2 not in api.write_times
+    assert times == [(650.0, "a")]
+
+
+def test_keep_removed_keeps_what_it_returns() -> None:
+    eng, api = setup()
+    api.keep_removed = lambda p: (p.metadata.name, p.metadata.resource_version)
+    api.create(pod("a"))
+    api.delete("Pod", "default", "a")
+    (uid, kept), = api.pods_removed.items()
+    assert kept == ("a", "2") and uid in api.pods_removed_at
 
 
 def test_apply_creates_then_replaces_spec_and_labels() -> None:
