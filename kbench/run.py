@@ -262,8 +262,8 @@ def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Re
     facts += [f for f in api.pods_removed.values() if isinstance(f, PodFacts)]
     facts.sort(key=lambda f: api.pods_created.get(f.uid, 0.0))
     attempts: dict[str, int] = {}
-    for a in sched.attempts:
-        attempts[a["pod_uid"]] = attempts.get(a["pod_uid"], 0) + 1
+    for uid in sched.attempts.column("pod_uid"):
+        attempts[uid] = attempts.get(uid, 0) + 1
     rows = []
     for f in facts:
         uid = f.uid
@@ -291,9 +291,9 @@ def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Re
     } for i in range(n)]
     tables = {
         "pods": pa.Table.from_pylist(rows, TABLES["pods"]),
-        "attempts": pa.Table.from_pylist(sched.attempts, TABLES["attempts"]),
+        "attempts": sched.attempts.to_arrow(TABLES["attempts"]),
         "timeseries": pa.Table.from_pylist(rec.rows, TABLES["timeseries"]),
-        "events": pa.Table.from_pylist(api.events, TABLES["events"]),
+        "events": api.events.to_arrow(TABLES["events"]),
         "nodes": pa.Table.from_pylist(node_rows, TABLES["nodes"]),
         "workloads": pa.Table.from_pylist(workload_rows(controllers), TABLES["workloads"]),
     }

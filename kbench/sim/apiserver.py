@@ -24,6 +24,8 @@ from pydantic import BaseModel
 
 from kbench.errors import APIError
 from kbench.etcd import Compare, Op, RangeResult, Store, prefix_range_end
+from kbench.metrics.column_log import ColumnLog
+from kbench.metrics.schema import TABLES
 from kbench.sim.engine import Engine
 from kbench.sim.latency import CommitClock
 
@@ -138,7 +140,7 @@ class APIServer:
         self.pods_removed_at: dict[str, float] = {}
         self.nodes_removed_at: dict[str, float] = {}
         """Node name -> when its Node object was deleted."""
-        self.events: list[dict[str, Any]] = []
+        self.events = ColumnLog(TABLES["events"].names)
         """Kubernetes Events recorded by the control plane's components (rows of events.parquet)."""
         self._uids = count(1)
         self.write_times: dict[int, float] = {}

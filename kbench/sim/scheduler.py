@@ -20,6 +20,8 @@ from kbench.cluster.state import TERMINATED_PHASES, ClusterState
 from kbench.config.scheduler_config import ProfileConfig
 from kbench.controllers.disruption import pdb_views
 from kbench.errors import APIError
+from kbench.metrics.column_log import ColumnLog
+from kbench.metrics.schema import TABLES
 from kbench.scheduler.cycle import CycleResult, Framework
 from kbench.scheduler.plugins.gpu_policies import gpu_selector
 from kbench.scheduler.preemption import preempt
@@ -89,7 +91,7 @@ class SchedulerProcess:
     cluster: ClusterState = field(default_factory=ClusterState)
     cost: CycleCost = field(default_factory=CycleCost)
     watch_delay: float = 0.0
-    attempts: list[dict[str, Any]] = field(default_factory=list)
+    attempts: ColumnLog = field(default_factory=lambda: ColumnLog(TABLES["attempts"].names))
 
     def __post_init__(self) -> None:
         engine = self.api.engine
