@@ -34,12 +34,12 @@ def _compute(pod: Pod) -> QOSClass:
     for c in list(pod.spec.containers) + list(pod.spec.init_containers):
         for name, q in container_requests(c).items():
             if name in _COMPUTE and q.amount > 0:
-                requests[name] = requests.get(name, Fraction(0)) + q.amount
+                requests[name] = requests[name] + q.amount if name in requests else q.amount
         found = set()
         for name, q in c.resources.limits.items():
             if name in _COMPUTE and q.amount > 0:
                 found.add(name)
-                limits[name] = limits.get(name, Fraction(0)) + q.amount
+                limits[name] = limits[name] + q.amount if name in limits else q.amount
         if not found >= set(_COMPUTE):
             guaranteed = False
     if not requests and not limits:
