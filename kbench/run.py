@@ -264,18 +264,18 @@ def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Re
     attempts: dict[str, int] = {}
     for uid in sched.attempts.column("pod_uid"):
         attempts[uid] = attempts.get(uid, 0) + 1
-    rows = []
-    for f in facts:
-        uid = f.uid
-        rows.append({
-            **f._asdict(),
-            "created_at": api.pods_created.get(uid, 0.0), "scheduled_at": sched.bound_at.get(uid),
-            "started_at": kubelets.started.get(uid), "finished_at": kubelets.finished.get(uid),
-            "deleted_at": api.pods_removed_at.get(uid),
-            "gpu_index": ",".join(map(str, sched.bound_gpus[uid])) if uid in sched.bound_gpus else None,
-            "attempts": attempts.get(uid, 0),
-            "preemptions": sched.preemption_log.count.get(uid, 0),
-        })
+    uids = [f.uid for f in facts]
+    columns: dict[str, list[Any]] = {name: [getattr(f, name) for f in facts] for name in PodFacts._fields}
+    columns |= {
+        "created_at": [api.pods_created.get(u, 0.0) for u in uids],
+        "scheduled_at": [sched.bound_at.get(u) for u in uids],
+        "started_at": [kubelets.started.get(u) for u in uids],
+        "finished_at": [kubelets.finished.get(u) for u in uids],
+        "deleted_at": [api.pods_removed_at.get(u) for u in uids],
+        "gpu_index": [",".join(map(str, sched.bound_gpus[u])) if u in sched.bound_gpus else None for u in uids],
+        "attempts": [attempts.get(u, 0) for u in uids],
+        "preemptions": [sched.preemption_log.count.get(u, 0) for u in uids],
+    }
     c = sched.cluster
     n = c.n_nodes
     gpu_col = c.resources.get(GPU)
@@ -290,19 +290,20 @@ def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Re
         "final_cpu_milli": int(c.requested[i, 0]), "final_memory_bytes": int(c.requested[i, 1]),
     } for i in range(n)]
     tables = {
-        "pods": pa.Table.from_pylist(rows, TABLES["pods"]),
+        "pods": pa.Table.from_pydict({f.name: columns[f.name] for f in TABLES["pods"]}, TABLES["pods"]),
         "attempts": sched.attempts.to_arrow(TABLES["attempts"]),
         "timeseries": pa.Table.from_pylist(rec.rows, TABLES["timeseries"]),
         "events": api.events.to_arrow(TABLES["events"]),
         "nodes": pa.Table.from_pylist(node_rows, TABLES["nodes"]),
         "workloads": pa.Table.from_pylist(workload_rows(controllers), TABLES["workloads"]),
     }
-    phases = [r["phase"] for r in rows]
+    phases = columns["phase"]
+    nodes = columns["node"]
     counts: dict[str, Any] = {
-        "pods_total": len(rows),
-        "pods_scheduled": sum(1 for r in rows if r["node"]),
+        "pods_total": len(facts),
+        "pods_scheduled": sum(1 for n in nodes if n),
         "pods_failed": phases.count("Failed"),
-        "pods_pending_at_end": sum(1 for r in rows if not r["node"]),
+        "pods_pending_at_end": sum(1 for n in nodes if not n),
         **preemption_counts(sched, kubelets),
     }
     return tables, counts
