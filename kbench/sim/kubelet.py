@@ -73,7 +73,7 @@ class Kubelets:
         self.pods = Informer(self.api, "Pod", delay=self.watch_delay)
         index_pods_by_node(self.pods)
         self.nodes.add_handlers(on_add=self._node_added, on_delete=self._node_deleted)
-        self.pods.add_handlers(on_add=self._seen, on_update=lambda old, new: self._seen(new))
+        self.pods.add_handlers(on_add=self._seen, on_update=lambda old, new: self._seen(new), on_delete=self._gone)
         self.heartbeat = (NodeHeartbeats(self.api, self.lease_duration_seconds, self.lease_jitter, self.heartbeat_rng)
                           if self.heartbeats else None)
         self.stopped: set[str] = set()
@@ -156,6 +156,13 @@ class Kubelets:
         self._handled.add(uid)
         delay = self.pull_seconds(pod, self._node(node))
         self.engine.schedule(delay, self._start, pod.namespace, pod.metadata.name, uid, node)
+
+    def _gone(self, pod: Pod) -> None:
+        """The pod object is deleted: nothing of it is left to start or stop, so its book-keeping goes
+        (a run would otherwise keep an entry per pod it ever saw)."""
+        uid = pod.metadata.uid or pod.key
+        self._handled.discard(uid)
+        self._terminations.pop(uid, None)
 
     def _terminate_by(self, pod: Pod, uid: str, deadline: float) -> None:
         """Stop a deleted pod's containers by its deletionTimestamp (they are given the whole
