@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -15,7 +15,10 @@ from kbench import __version__
 from kbench.errors import KbenchError
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from kbench.analysis.runs import Runs
+    from kbench.traces.tables import Kind
 
 EXIT_BAD_INPUT = 2
 
@@ -196,6 +199,114 @@ def report(runs: tuple[str, ...], output: str | None, fmt: str, metrics: tuple[s
         _fail(e)
         return
     click.echo(f"report: {out}")
+
+
+@cli.group()
+def trace() -> None:
+    """Look into and convert node and pod traces (bundled lists, CSVs, converted Parquet tables)."""
+
+
+@trace.command("list")
+def trace_list() -> None:
+    """The bundled node and pod lists, by name."""
+    from kbench.traces import list_traces
+
+    for name in list_traces():
+        click.echo(name)
+
+
+KIND_OPTION = click.option("--kind", type=click.Choice(["auto", "pods", "nodes"]), default="auto", show_default=True,
+                           help="Whether SOURCE holds pods or nodes (auto: from its name, header or metadata).")
+
+
+def _load_trace(source: str, kind: str, limit: int | None = None) -> tuple[Kind, pa.Table]:
+    from kbench.traces import load_nodes, load_pods
+    from kbench.traces.tables import guess_kind
+
+    chosen: Kind = guess_kind(source) if kind == "auto" else ("nodes" if kind == "nodes" else "pods")
+    table = load_nodes(source) if chosen == "nodes" else load_pods(source)
+    return chosen, table.slice(0, limit) if limit is not None else table
+
+
+@trace.command("inspect")
+@click.argument("source")
+@KIND_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def trace_inspect(source: str, kind: str, as_json: bool) -> None:
+    """Summarize SOURCE as kbench replays it: counts, arrivals, running times, requests, GPU mix
+    (pods); capacity, node shapes, GPU models (nodes)."""
+    from kbench.traces.describe import describe_nodes, describe_pods
+
+    try:
+        chosen, table = _load_trace(source, kind)
+    except KbenchError as e:
+        _fail(e)
+        return
+    summary = describe_nodes(table) if chosen == "nodes" else describe_pods(table)
+    if as_json:
+        click.echo(json.dumps({"source": source, "kind": chosen, **summary}, indent=2))
+        return
+    from rich.table import Table
+
+    out = Table(title=f"{source} ({chosen})", show_header=False)
+    out.add_column("field", style="bold")
+    out.add_column("value", justify="right")
+    for key, value in _flatten(summary):
+        out.add_row(key, _readable(key, value))
+    Console().print(out)
+
+
+def _readable(key: str, value: object) -> str:
+    """A summary value for people: bytes in GiB, seconds with days, counts with separators."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if "bytes" in key:
+        return f"{value / 2**30:,.1f} GiB"
+    if key.endswith("_s") or "_s." in key:
+        days = f" ({value / 86400:,.1f} d)" if abs(value) >= 86400 else ""
+        return f"{value:,.0f} s{days}" if value == int(value) or abs(value) >= 100 else f"{value:,.2f} s"
+    if isinstance(value, float) and value != int(value):
+        return f"{value:,.3f}"
+    return f"{int(value):,}"
+
+
+def _flatten(d: dict[str, Any], prefix: str = "") -> list[tuple[str, object]]:
+    """(dotted key, value) rows of a nested summary; lists of records are shown one per row."""
+    rows: list[tuple[str, object]] = []
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v:
+            rows += _flatten(v, key + ".")
+        elif isinstance(v, list):
+            rows += [(f"{key}[{i}]", ", ".join(f"{a}={b:,}" if isinstance(b, int) else f"{a}={b}" for a, b in r.items()))
+                     for i, r in enumerate(v)]
+        else:
+            rows.append((key, "-" if v is None or v == {} else v))
+    return rows
+
+
+@trace.command("convert")
+@click.argument("source")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              help="The Parquet file to write (FILE.parquet).")
+@KIND_OPTION
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Keep only the first N rows.")
+def trace_convert(source: str, output: str, kind: str, limit: int | None) -> None:
+    """Write SOURCE's node or pod table, checked and mapped, as Parquet: a policy names the file as
+    it would the CSV, and it loads without parsing and checking the rows again."""
+    from kbench.errors import FieldError
+    from kbench.traces.tables import is_parquet, write_table
+
+    if not is_parquet(output):
+        _fail(FieldError("--output", f"{output!r}: expected a path ending in .parquet"))
+        return
+    try:
+        chosen, table = _load_trace(source, kind, limit)
+    except KbenchError as e:
+        _fail(e)
+        return
+    path = write_table(table, output, chosen)
+    click.echo(f"wrote {path}: {table.num_rows:,} {chosen}")
 
 
 def main() -> None:

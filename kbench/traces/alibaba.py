@@ -11,7 +11,8 @@ terms and the upstream schema. Lists are named ``alibaba-gpu-v2023:<list>``:
   ``gpuspec05`` ... ``gpuspec33``, ``multigpu20`` ... ``multigpu50``
   (``openb_pod_list_<list>.csv``).
 
-Any other path is read as a CSV with the same columns.
+Any other path is read as a CSV with the same columns, or, if it ends in ``.parquet``, as a table
+``kbench trace convert`` wrote (:mod:`kbench.traces.tables`).
 
 Mapping onto :data:`~kbench.traces.schema.NODE_SCHEMA` (node CSV ``sn,cpu_milli,memory_mib,gpu,model``):
 ``name = sn``, ``memory_bytes = memory_mib * 2**20``, ``gpu_milli = 1000 * gpu``, ``gpu_model =
@@ -69,6 +70,7 @@ import pyarrow.csv as pacsv
 
 from kbench.errors import TraceError
 from kbench.traces.schema import NODE_SCHEMA, POD_SCHEMA
+from kbench.traces.tables import is_parquet, read_table
 
 TRACE = "alibaba-gpu-v2023"
 """Prefix of the bundled lists' names, and the name of their folder under ``workloads/``."""
@@ -147,8 +149,8 @@ def load_nodes(source: str | os.PathLike[str]) -> pa.Table:
     Parameters
     ----------
     source
-        ``"alibaba-gpu-v2023:gpu"``, ``"alibaba-gpu-v2023:all"``, or the path of a CSV with
-        columns ``sn,cpu_milli,memory_mib,gpu,model``.
+        ``"alibaba-gpu-v2023:gpu"``, ``"alibaba-gpu-v2023:all"``, the path of a CSV with
+        columns ``sn,cpu_milli,memory_mib,gpu,model``, or of a converted node table (``.parquet``).
 
     Raises
     ------
@@ -163,6 +165,8 @@ def load_nodes(source: str | os.PathLike[str]) -> pa.Table:
     >>> nodes.slice(0, 1).to_pylist()[0]["memory_bytes"] // MIB
     262144
     """
+    if is_parquet(source):
+        return read_table(source, "nodes")
     path, file, _ = _resolve(source, "nodes")
     t = _read_csv(path, file, NODE_COLUMNS, ())
     n = t.num_rows
@@ -188,8 +192,8 @@ def load_pods(source: str | os.PathLike[str], *, sorted_by_creation: bool | None
     Parameters
     ----------
     source
-        ``"alibaba-gpu-v2023:<list>"`` (see :func:`list_traces`) or the path of a CSV with the
-        trace's pod columns.
+        ``"alibaba-gpu-v2023:<list>"`` (see :func:`list_traces`), the path of a CSV with the
+        trace's pod columns, or of a converted pod table (``.parquet``).
     sorted_by_creation
         Require creation times never to go backwards. ``None`` (default): required for the
         bundled lists that are sorted (:data:`SORTED_POD_LISTS`), not for other files.
@@ -207,6 +211,8 @@ def load_pods(source: str | os.PathLike[str], *, sorted_by_creation: bool | None
     >>> pods.select(["gpu", "gpu_milli", "num_gpu", "trace_gpu_milli"]).slice(1, 1).to_pylist()
     [{'gpu': 0, 'gpu_milli': 460, 'num_gpu': 1, 'trace_gpu_milli': 460}]
     """
+    if is_parquet(source):
+        return read_table(source, "pods")
     path, file, listed = _resolve(source, "pods")
     if sorted_by_creation is None:
         sorted_by_creation = listed in SORTED_POD_LISTS
