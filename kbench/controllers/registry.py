@@ -2,6 +2,7 @@
 import kbench.controllers.daemonset  # noqa: F401
 import kbench.controllers.deployment  # noqa: F401
 import kbench.controllers.disruption  # noqa: F401
+import kbench.controllers.garbage_collector  # noqa: F401
 import kbench.controllers.job  # noqa: F401
 import kbench.controllers.node_lifecycle  # noqa: F401
 import kbench.controllers.podgc  # noqa: F401
