@@ -10,3 +10,4 @@ import kbench.controllers.replicaset  # noqa: F401
 import kbench.controllers.resource_quota  # noqa: F401
 import kbench.controllers.statefulset  # noqa: F401
 import kbench.controllers.taint_eviction  # noqa: F401
+import kbench.controllers.ttl_after_finished  # noqa: F401

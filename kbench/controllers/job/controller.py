@@ -47,8 +47,9 @@ Simplified (what kbench does not model):
 * kbench's kubelet does not restart containers: a ``restartPolicy: OnFailure`` pod whose
   container fails is a Failed pod (in Kubernetes the kubelet restarts the container in place and
   the restarts count towards backoffLimit).
-* podFailurePolicy, successPolicy, backoffLimitPerIndex / maxFailedIndexes and
-  ttlSecondsAfterFinished are ignored; ``podReplacementPolicy: Failed`` is honoured.
+* podFailurePolicy, successPolicy and backoffLimitPerIndex / maxFailedIndexes are ignored;
+  ``podReplacementPolicy: Failed`` is honoured (ttlSecondsAfterFinished is the TTL-after-finished
+  controller's, :mod:`kbench.controllers.ttl_after_finished`).
 * Jobs without a selector (no :class:`.strategy.JobDefaults` admission) get the generated
   selector and labels from the controller, by an update, before their first real sync.
 * A pending requeue of a finished or deleted Job does not keep the controller from being idle
