@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from kbench.api.objects import ObjectMeta, OwnerReference, Pod
-from kbench.controllers.workqueue import WorkQueue
+from kbench.controllers.workqueue import BUCKET_BURST, BUCKET_QPS, TokenBucket, WorkQueue
 from kbench.errors import APIError
 from kbench.sim.apiserver import APIServer, object_key
 from kbench.sim.informers import Informer, controller_index, namespace_index
@@ -114,7 +114,7 @@ class Controller:
         self.api = api
         self.engine = api.engine
         self.informers = informers
-        self.queue = WorkQueue(api.engine, self._process)
+        self.queue = WorkQueue(api.engine, self._process, bucket=TokenBucket(BUCKET_QPS, BUCKET_BURST))
 
     def now(self) -> float:
         return self.engine.now

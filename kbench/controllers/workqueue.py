@@ -2,9 +2,10 @@
 
 Semantics of ``workqueue.Type``: a key added while queued is not queued twice (``dirty``); a key
 added while being processed is queued again when ``done`` is called (``processing``), so one key
-is never processed by two workers at once. ``add_rate_limited`` waits per key 5 ms x 2^failures,
-capped at 1000 s (ItemExponentialFailureRateLimiter of DefaultControllerRateLimiter; its overall
-10 qps token bucket is not modelled), and ``forget`` resets the failures.
+is never processed by two workers at once. ``add_rate_limited`` waits the longer of the per-key
+5 ms x 2^failures, capped at 1000 s, and, with a token bucket, the bucket's reservation
+(DefaultControllerRateLimiter: MaxOf(ItemExponentialFailureRateLimiter, BucketRateLimiter of
+10 qps, burst 100)); ``forget`` resets the failures.
 """
 
 from __future__ import annotations
@@ -16,14 +17,47 @@ from kbench.sim.engine import Engine
 
 BASE_DELAY = 0.005
 MAX_DELAY = 1000.0
+BUCKET_QPS = 10.0
+BUCKET_BURST = 100
+
+
+class TokenBucket:
+    """golang.org/x/time/rate's Limiter as BucketRateLimiter uses it (``Reserve().Delay()``): it
+    starts full, refills at ``rate`` tokens a second up to ``burst``, and each reservation takes a
+    token, going into debt (a wait) when there is none.
+
+    >>> b = TokenBucket(10.0, 2)
+    >>> [b.reserve(0.0) for _ in range(4)]
+    [0.0, 0.0, 0.1, 0.2]
+    >>> b.reserve(1.0)  # 1 s later: -2 + 10 tokens, capped at the burst of 2
+    0.0
+    """
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = 0.0
+        self.last: float | None = None
+
+    def reserve(self, now: float) -> float:
+        """Take a token at ``now``; returns how long to wait for it (0 if one was there)."""
+        if self.last is None:
+            tokens = float(self.burst)  # a new Limiter: the time since its zero "last" fills it
+        else:
+            tokens = min(float(self.burst), self.tokens + (now - min(self.last, now)) * self.rate)
+        tokens -= 1.0
+        self.tokens, self.last = tokens, now
+        return int(-tokens / self.rate * 1e9) / 1e9 if tokens < 0 else 0.0  # durationFromTokens: whole ns
 
 
 class WorkQueue:
     """Keys waiting for a controller's sync, processed one at a time as engine events."""
 
     def __init__(self, engine: Engine, process: Callable[[Hashable], None], base_delay: float = BASE_DELAY,
-                 max_delay: float = MAX_DELAY) -> None:
+                 max_delay: float = MAX_DELAY, bucket: TokenBucket | None = None) -> None:
         self.engine = engine
+        self.bucket = bucket
+        """The overall token bucket of DefaultControllerRateLimiter (None: per-key backoff only)."""
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.process = process
@@ -77,10 +111,13 @@ class WorkQueue:
         return not self._queue and not self._processing and not self._waiting
 
     def add_rate_limited(self, key: Hashable) -> None:
-        """Queue ``key`` again after its exponential per-item backoff."""
+        """Queue ``key`` again after its exponential per-item backoff (or the bucket's wait, if longer)."""
         n = self._failures.get(key, 0)
         self._failures[key] = n + 1
-        self.add_after(key, min(self.base_delay * 2.0 ** n, self.max_delay))
+        delay = min(self.base_delay * 2.0 ** n, self.max_delay)
+        if self.bucket is not None:
+            delay = max(delay, self.bucket.reserve(self.engine.now))
+        self.add_after(key, delay)
 
     def forget(self, key: Hashable) -> None:
         """Reset ``key``'s failure count."""
