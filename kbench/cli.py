@@ -220,11 +220,26 @@ KIND_OPTION = click.option("--kind", type=click.Choice(["auto", "pods", "nodes"]
 
 
 def _load_trace(source: str, kind: str, limit: int | None = None) -> tuple[Kind, pa.Table]:
+    """The node or pod table of SOURCE: a trace list, CSV or Parquet file, or a policy file (its
+    cluster's nodes or its workload's pods, synthetic ones generated from its seed)."""
     from kbench.traces import load_nodes, load_pods
     from kbench.traces.tables import guess_kind
 
-    chosen: Kind = guess_kind(source) if kind == "auto" else ("nodes" if kind == "nodes" else "pods")
-    table = load_nodes(source) if chosen == "nodes" else load_pods(source)
+    if Path(source).suffix.lower() in (".yaml", ".yml"):
+        from kbench.config.policy import load_policy
+        from kbench.errors import FieldError, InputError
+        from kbench.sources import node_table, pod_table
+
+        policy = load_policy(source)
+        chosen: Kind = "nodes" if kind == "nodes" else "pods"
+        try:
+            table = (node_table(policy, Path(source).parent, policy.seed) if chosen == "nodes"
+                     else pod_table(policy, Path(source).parent, policy.seed))
+        except FieldError as e:
+            raise InputError(source, e.field, e.message) from None
+    else:
+        chosen = guess_kind(source) if kind == "auto" else ("nodes" if kind == "nodes" else "pods")
+        table = load_nodes(source) if chosen == "nodes" else load_pods(source)
     return chosen, table.slice(0, limit) if limit is not None else table
 
 
@@ -234,7 +249,8 @@ def _load_trace(source: str, kind: str, limit: int | None = None) -> tuple[Kind,
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def trace_inspect(source: str, kind: str, as_json: bool) -> None:
     """Summarize SOURCE as kbench replays it: counts, arrivals, running times, requests, GPU mix
-    (pods); capacity, node shapes, GPU models (nodes)."""
+    (pods); capacity, node shapes, GPU models (nodes). SOURCE is a trace list, a CSV, a converted
+    Parquet table, or a policy file (its workload, or with --kind nodes its cluster)."""
     from kbench.traces.describe import describe_nodes, describe_pods
 
     try:

@@ -107,7 +107,7 @@ def node_table(policy: Policy, base: Path, seed: int) -> pa.Table:
         return generate_nodes(src.synthetic, np.random.default_rng([seed, 1]))
     name = resolve(src, base)
     if name.startswith(SCHEDULER_PERF) or is_manifest_path(name):
-        raise FieldError("cluster.nodes", f"{src!r}: placement mode needs a node list or CSV")
+        raise FieldError("cluster.nodes", f"{src!r}: expected a node list, CSV or Parquet table (placement mode and kbench trace read tables)")
     return load_nodes(name)
 
 
@@ -119,7 +119,7 @@ def pod_table(policy: Policy, base: Path, seed: int) -> pa.Table:
     else:
         name = resolve(src, base)
         if name.startswith(SCHEDULER_PERF) or is_manifest_path(name):
-            raise FieldError("workload.pods", f"{src!r}: placement mode needs a pod list or CSV")
+            raise FieldError("workload.pods", f"{src!r}: expected a pod list, CSV or Parquet table (placement mode and kbench trace read tables)")
         table = load_pods(name)
     return table.slice(0, policy.workload.limit) if policy.workload.limit is not None else table
 

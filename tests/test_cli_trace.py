@@ -84,3 +84,14 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
         assert r.exit_code == 2 and r.output.startswith("error: ") and message in r.output
         assert len(r.output.strip().splitlines()) == 1
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_inspect_a_policy_reads_its_workload_or_cluster() -> None:
+    """policies/zone-spread.yaml generates 3,000 pods on 300 nodes of 16 cpu (its own numbers)."""
+    policy = str(Path(__file__).parents[1] / "policies" / "zone-spread.yaml")
+    pods = json.loads(invoke("trace", "inspect", policy, "--json").output)
+    assert pods["kind"] == "pods" and pods["pods"] == 3000
+    nodes = json.loads(invoke("trace", "inspect", policy, "--kind", "nodes", "--json").output)
+    assert nodes["nodes"] == 300 and nodes["total"]["cpu_milli"] == 300 * 16000
+    perf = invoke("trace", "inspect", str(Path(__file__).parents[1] / "policies" / "scheduler-perf-basic.yaml"))
+    assert perf.exit_code == 2 and "workload.pods: " in perf.output and "Parquet table" in perf.output
