@@ -85,7 +85,7 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
     # scheduler_perf's test API server runs without the Priority admission plugin (its pod
     # templates set spec.priority directly), as kbench does for its scenarios
     scenario = str(policy.workload.pods).startswith(SCHEDULER_PERF)
-    frag_target = workload_target(policy, base, seed, cluster)
+    frag_target = workload_target(policy, base, seed, cluster, workload.table)
     for plugin in profile.plugins.values():
         if hasattr(plugin, "use_run_workload"):
             plugin.use_run_workload(frag_target)
@@ -100,7 +100,7 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
         sim = policy.simulation
         api = APIServer(Store(), engine, latency=CommitClock(sim.latency.write, np.random.default_rng([seed, 3])),
                         names_rng=np.random.default_rng([seed, 4]))
-        api.keep_removed = _facts_of_pod
+        api.keep_removed = pod_facts  # the API server keeps removed Pods only
         api.admission = [a for a in default_admission(api) if not (scenario and isinstance(a, Priority))]
         api.admission += [JobDefaults()]
         create_system_priority_classes(api)
@@ -155,11 +155,6 @@ def run_policy(path: str | Path, seed: int | None = None, out: str | Path | None
     target = Path(out) if out is not None else Path("results") / f"{policy.name}-s{seed}"
     write_results(target, run, tables, overwrite=True)
     return RunResult(target, run)
-
-
-def _facts_of_pod(obj: Any) -> PodFacts | None:
-    """What a run keeps of a pod removed from the API server: its results facts."""
-    return pod_facts(obj) if isinstance(obj, Pod) else None
 
 
 def workload_rows(controllers: ControllerManager) -> list[dict[str, Any]]:
@@ -259,7 +254,7 @@ def _drive(engine: Engine, sched: SchedulerProcess, kubelets: Kubelets, controll
 def _tables(api: APIServer, sched: SchedulerProcess, kubelets: Kubelets, rec: Recorder,
             controllers: ControllerManager) -> tuple[dict[str, pa.Table], dict[str, int]]:
     facts = [pod_facts(p) for p in api.list("Pod")[0] if isinstance(p, Pod)]
-    facts += [f for f in api.pods_removed.values() if isinstance(f, PodFacts)]
+    facts += api.pods_removed.values()
     facts.sort(key=lambda f: api.pods_created.get(f.uid, 0.0))
     attempts: dict[str, int] = {}
     for uid in sched.attempts.column("pod_uid"):

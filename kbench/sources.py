@@ -62,27 +62,20 @@ def cluster_arrivals(policy: Policy, base: Path, seed: int) -> list[Arrival]:
 
 def workload_arrivals(policy: Policy, base: Path, seed: int) -> Arrivals:
     """The workload's objects (pods, and whatever else a manifest holds), each with its arrival
-    time; pod tables become Pods lazily, as the run reaches them."""
+    time; pod tables (:func:`pod_table`) become Pods lazily, as the run reaches them."""
     wl = policy.workload
     src = wl.pods
-    if isinstance(src, SyntheticPodSource):
-        return _from_table(generate_pods(src.synthetic, np.random.default_rng([seed, 2])), policy)
-    name = resolve(src, base)
-    if name.startswith(SCHEDULER_PERF):
-        return Arrivals.of(_limited([(t * wl.time_scale, p) for t, p in scenario_pods(name)], wl.limit))
-    if is_manifest_path(name):
-        return Arrivals.of(_limited(load_timed_manifests(name, wl.time_scale), wl.limit))
-    return _from_table(load_pods(name), policy)
+    if not isinstance(src, SyntheticPodSource):
+        name = resolve(src, base)
+        if name.startswith(SCHEDULER_PERF):
+            return Arrivals.of(_limited([(t * wl.time_scale, p) for t, p in scenario_pods(name)], wl.limit))
+        if is_manifest_path(name):
+            return Arrivals.of(_limited(load_timed_manifests(name, wl.time_scale), wl.limit))
+    return pod_arrivals(pod_table(policy, base, seed), wl.time_scale)
 
 
 def _at_zero(objects: Sequence[BaseModel]) -> list[Arrival]:
     return [(0.0, o) for o in objects]
-
-
-def _from_table(table: pa.Table, policy: Policy) -> Arrivals:
-    if policy.workload.limit is not None:
-        table = table.slice(0, policy.workload.limit)
-    return pod_arrivals(table, policy.workload.time_scale)
 
 
 def _limited(arrivals: list[Arrival], limit: int | None) -> list[Arrival]:
@@ -124,19 +117,23 @@ def pod_table(policy: Policy, base: Path, seed: int) -> pa.Table:
     return table.slice(0, policy.workload.limit) if policy.workload.limit is not None else table
 
 
-def workload_target(policy: Policy, base: Path, seed: int, cluster: Sequence[Arrival]) -> TargetWorkload | None:
+def workload_target(policy: Policy, base: Path, seed: int, cluster: Sequence[Arrival],
+                    pods: pa.Table | None = None) -> TargetWorkload | None:
     """FGD's target workload M for the timeseries' ``gpu_frag_ratio``: the typical task types of the
-    workload's pod table (:func:`pod_table`). None when the cluster has no GPU node, when the
-    workload is no pod table (a manifest or scheduler_perf scenario), or when its GPU counts are
-    not task types (:class:`~kbench.gpu.frag.TaskType` takes 0, 1, 2, 4 or 8 GPUs)."""
+    workload's pod table (``pods`` if the caller has it, else :func:`pod_table`). None when the
+    cluster has no GPU node, when the workload is no pod table (a manifest or scheduler_perf
+    scenario), or when its GPU counts are not task types (:class:`~kbench.gpu.frag.TaskType` takes
+    0, 1, 2, 4 or 8 GPUs)."""
     if not any(isinstance(o, Node) and node_gpus(o)[0] > 0 for _, o in cluster):
         return None
-    src = policy.workload.pods
-    if not isinstance(src, SyntheticPodSource):
-        name = resolve(src, base)
-        if name.startswith(SCHEDULER_PERF) or is_manifest_path(name):
-            return None
+    if pods is None:
+        src = policy.workload.pods
+        if not isinstance(src, SyntheticPodSource):
+            name = resolve(src, base)
+            if name.startswith(SCHEDULER_PERF) or is_manifest_path(name):
+                return None
+        pods = pod_table(policy, base, seed)
     try:
-        return TargetWorkload(typical_tasks(pod_table(policy, base, seed)))
+        return TargetWorkload(typical_tasks(pods))
     except ValueError:
         return None

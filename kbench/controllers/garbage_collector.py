@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from kbench.controllers.base import Controller, InformerFactory
 from kbench.controllers.manager import register
 from kbench.errors import APIError
-from kbench.sim.apiserver import APIServer, registry_key
+from kbench.sim.apiserver import APIServer
 
 KINDS = ("Pod", "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicationController")
 """The kinds whose objects own or are owned in kbench (the collector watches these)."""
@@ -74,8 +74,7 @@ class GarbageCollector(Controller):
         inf = self.watched.get(ref.kind)
         if inf is None:
             return True  # a kind kbench does not store: never observed, left alone
-        owner = inf.get(registry_key(ref.kind, namespace or "default", ref.name))
-        return owner is not None and owner.metadata.uid == ref.uid  # type: ignore[attr-defined]
+        return inf.get_named(namespace or "default", ref.name, ref.uid) is not None
 
     def _gone(self, obj: BaseModel) -> None:
         """An object was deleted: each of its dependents is looked at."""
@@ -90,12 +89,11 @@ class GarbageCollector(Controller):
         """attemptToDeleteItem for one object."""
         assert isinstance(key, tuple)
         kind, namespace, name, uid = (str(part) for part in key)
-        try:
-            latest = self.api.get(kind, namespace or None, name)
-        except APIError:
+        latest = self.api.get_if(kind, namespace or None, name, uid)
+        if latest is None:
             return
         meta = latest.metadata  # type: ignore[attr-defined]
-        if (meta.uid or "") != uid or meta.deletion_timestamp is not None or not meta.owner_references:
+        if meta.deletion_timestamp is not None or not meta.owner_references:
             return
         dangling = [ref for ref in meta.owner_references if self._dangling(ref, namespace)]
         if not dangling:
@@ -116,22 +114,15 @@ class GarbageCollector(Controller):
             return True
         return (owner.metadata.uid or "") != ref.uid  # type: ignore[attr-defined]
 
-    def _current(self, kind: str, namespace: str, name: str, uid: str) -> BaseModel | None:
-        try:
-            obj = self.api.get(kind, namespace or None, name)
-        except APIError:
-            return None
-        return obj if (obj.metadata.uid or "") == uid else None  # type: ignore[attr-defined]
-
     def _delete(self, kind: str, namespace: str, name: str, uid: str) -> BaseModel | None:
         """Delete the object (background propagation), if it is still the one looked at."""
-        if self._current(kind, namespace, name, uid) is None:
+        if self.api.get_if(kind, namespace or None, name, uid) is None:
             return None
         return self.api.delete(kind, namespace or None, name)
 
     def _drop_references(self, kind: str, namespace: str, name: str, uid: str, keep: list[Any]) -> BaseModel | None:
         """The patch that removes dangling ownerReferences."""
-        obj = self._current(kind, namespace, name, uid)
+        obj = self.api.get_if(kind, namespace or None, name, uid)
         if obj is None:
             return None
         meta = obj.metadata.model_copy(update={"owner_references": keep})  # type: ignore[attr-defined]

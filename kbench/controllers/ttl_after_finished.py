@@ -79,10 +79,6 @@ class TTLAfterFinishedController(Controller):
 
     def _delete(self, namespace: str, name: str, uid: str | None) -> Job | None:
         """Delete the Job if it is still the one that expired (the uid precondition)."""
-        try:
-            current = self.api.get("Job", namespace, name)
-        except APIError:
-            return None
-        if current.metadata.uid != uid:  # type: ignore[attr-defined]
+        if uid is None or self.api.get_if("Job", namespace, name, uid) is None:
             return None
         return self.api.delete("Job", namespace, name)  # type: ignore[return-value]

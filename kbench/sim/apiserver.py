@@ -294,6 +294,15 @@ class APIServer:
             raise APIError("NotFound", f'{kind.lower()}s "{name}" not found')
         return kvs[0].value  # type: ignore[no-any-return]
 
+    def get_if(self, kind: str, namespace: str | None, name: str, uid: str) -> BaseModel | None:
+        """The stored object if it is still the one with ``uid``; None if it is gone or replaced
+        (a delete or patch with a uid precondition checks this first)."""
+        try:
+            obj = self.get(kind, namespace, name)
+        except APIError:
+            return None
+        return obj if (obj.metadata.uid or "") == uid else None  # type: ignore[attr-defined]
+
     def list(self, kind: str, namespace: str | None = None) -> tuple[list[BaseModel], int]:
         """All objects of a kind (in a namespace), sorted by key, and the revision of the list."""
         prefix = registry_prefix(kind, namespace)

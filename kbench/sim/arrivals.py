@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 from pydantic import BaseModel
 
 from kbench.sim.engine import Engine
@@ -31,6 +32,8 @@ class Arrivals:
     count: int
     last_time: float
     _items: Callable[[], Iterator[tuple[int, float, BaseModel]]]
+    table: pa.Table | None = None
+    """The pod table the objects are built from (None: a list of objects)."""
 
     def __len__(self) -> int:
         return self.count
@@ -46,9 +49,10 @@ class Arrivals:
         return cls(len(arrivals), last, lambda: ((i, arrivals[i][0], arrivals[i][1]) for i in order))
 
     @classmethod
-    def lazily(cls, times: np.ndarray, build: Callable[[np.ndarray], Iterator[BaseModel]]) -> Arrivals:
+    def lazily(cls, times: np.ndarray, build: Callable[[np.ndarray], Iterator[BaseModel]],
+               table: pa.Table | None = None) -> Arrivals:
         """Arrivals at ``times`` (by source position) whose objects ``build(positions)`` makes, in
-        the order of the positions it is given."""
+        the order of the positions it is given (from ``table``, if they come from one)."""
         order = np.argsort(times, kind="stable")
         last = float(times.max()) if len(times) else -math.inf
 
@@ -56,7 +60,7 @@ class Arrivals:
             for pos, obj in zip(order.tolist(), build(order)):
                 yield pos, float(times[pos]), obj
 
-        return cls(len(times), last, items)
+        return cls(len(times), last, items, table)
 
 
 def feed(engine: Engine, arrivals: Arrivals, callback: Callable[[Any], None]) -> None:

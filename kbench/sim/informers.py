@@ -17,7 +17,7 @@ from weakref import WeakKeyDictionary
 from pydantic import BaseModel
 
 from kbench.etcd import Event, Watch, prefix_range_end
-from kbench.sim.apiserver import APIServer, registry_prefix
+from kbench.sim.apiserver import APIServer, registry_key, registry_prefix
 from kbench.sim.engine import URGENT
 
 Handler = Callable[..., None]
@@ -156,6 +156,11 @@ class Informer:
 
     def get(self, key: bytes) -> BaseModel | None:
         return self.cache.get(key)
+
+    def get_named(self, namespace: str | None, name: str, uid: str) -> BaseModel | None:
+        """The cached object ``namespace/name`` if it is the one with ``uid`` (not a namesake)."""
+        obj = self.cache.get(registry_key(self.kind, namespace, name))
+        return obj if obj is not None and obj.metadata.uid == uid else None  # type: ignore[attr-defined]
 
     def _on_write(self, revision: int) -> None:
         assert self._watch is not None

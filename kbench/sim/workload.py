@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from pydantic import BaseModel
 
 from kbench.api.annotations import DURATION_ANNOTATION
 from kbench.api.objects import Node, Pod
@@ -54,8 +53,8 @@ def nodes_from_table(table: pa.Table) -> list[Node]:
 
 def pods_from_table(table: pa.Table, time_scale: float = 1.0) -> list[tuple[float, Pod]]:
     """(arrival time, Pod) for each row of a pod table (kbench.traces.schema.POD_SCHEMA), in row order."""
-    return [(t, pod) for (_, t, pod) in sorted(pod_arrivals(table, time_scale), key=lambda a: a[0])
-            if isinstance(pod, Pod)]
+    times = _arrival_times(table, time_scale)
+    return list(zip(times.tolist(), _pods(table, np.arange(table.num_rows), time_scale)))
 
 
 def pod_arrivals(table: pa.Table, time_scale: float = 1.0, batch: int = 4096) -> Arrivals:
@@ -66,17 +65,23 @@ def pod_arrivals(table: pa.Table, time_scale: float = 1.0, batch: int = 4096) ->
     A pod runs from its start for (deleted_at - scheduled_at) of the trace (from created_at when it
     was never scheduled there); a pod without a deletion time runs until the end.
     """
+    return Arrivals.lazily(_arrival_times(table, time_scale),
+                           lambda order: _pods(table, order, time_scale, batch), table)
+
+
+def _arrival_times(table: pa.Table, time_scale: float) -> np.ndarray:
+    """Each row's arrival: created_at (0 when missing) x time_scale."""
     created = table.column("created_at").fill_null(0.0).to_numpy(zero_copy_only=False).astype(np.float64)
-    times = created * time_scale
+    return created * time_scale  # type: ignore[no-any-return]
 
-    def build(order: np.ndarray) -> Iterator[BaseModel]:
-        in_order = bool(np.all(order[1:] > order[:-1]))
-        for start in range(0, len(order), batch):
-            rows = table.slice(start, batch) if in_order else table.take(pa.array(order[start:start + batch]))
-            for r in rows.to_pylist():
-                yield _pod_from_row(r, time_scale)
 
-    return Arrivals.lazily(times, build)
+def _pods(table: pa.Table, order: np.ndarray, time_scale: float, batch: int = 4096) -> Iterator[Pod]:
+    """The Pods of the rows at positions ``order``, in that order, ``batch`` rows converted at a time."""
+    in_order = bool(np.all(order[1:] > order[:-1]))
+    for start in range(0, len(order), batch):
+        rows = table.slice(start, batch) if in_order else table.take(pa.array(order[start:start + batch]))
+        for r in rows.to_pylist():
+            yield _pod_from_row(r, time_scale)
 
 
 def _pod_from_row(r: dict[str, Any], time_scale: float) -> Pod:

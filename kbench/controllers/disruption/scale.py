@@ -13,14 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel
-
 from kbench.api.objects import OwnerReference, Pod, ReplicationController
 from kbench.api.policy import PodDisruptionBudget
 from kbench.api.workloads import Deployment, IntOrString, ReplicaSet, StatefulSet
 from kbench.controllers.base import controller_of
 from kbench.errors import APIError
-from kbench.sim.apiserver import APIServer, registry_key
+from kbench.sim.apiserver import APIServer
 from kbench.sim.informers import Informer
 
 
@@ -104,35 +102,31 @@ class ScaleFinder:
         self.deployments = deployments
         self.statefulsets = statefulsets
 
-    def _cached(self, informer: Informer, kind: str, namespace: str, name: str, uid: str) -> BaseModel | None:
-        obj = informer.get(registry_key(kind, namespace, name))
-        return obj if obj is not None and obj.metadata.uid == uid else None  # type: ignore[attr-defined]
-
     def replication_controller(self, ref: OwnerReference, namespace: str) -> ControllerAndScale | None:
         """getPodReplicationController."""
         if not verify_group_kind(ref, "ReplicationController", ("",)):
             return None
-        rc = self._cached(self.rcs, "ReplicationController", namespace, ref.name, ref.uid)
+        rc = self.rcs.get_named(namespace, ref.name, ref.uid)
         return ControllerAndScale(ref.uid, rc_replicas(rc)) if isinstance(rc, ReplicationController) else None
 
     def deployment(self, ref: OwnerReference, namespace: str) -> ControllerAndScale | None:
         """getPodDeployment: the Deployment controlling the pod's ReplicaSet."""
         if not verify_group_kind(ref, "ReplicaSet", ("apps", "extensions")):
             return None
-        rs = self._cached(self.rss, "ReplicaSet", namespace, ref.name, ref.uid)
+        rs = self.rss.get_named(namespace, ref.name, ref.uid)
         if not isinstance(rs, ReplicaSet):
             return None
         owner = controller_of(rs)
         if owner is None or not verify_group_kind(owner, "Deployment", ("apps", "extensions")):
             return None
-        d = self._cached(self.deployments, "Deployment", namespace, owner.name, owner.uid)
+        d = self.deployments.get_named(namespace, owner.name, owner.uid)
         return ControllerAndScale(owner.uid, d.spec.replicas) if isinstance(d, Deployment) else None
 
     def replica_set(self, ref: OwnerReference, namespace: str) -> ControllerAndScale | None:
         """getPodReplicaSet: a ReplicaSet that no Deployment controls."""
         if not verify_group_kind(ref, "ReplicaSet", ("apps", "extensions")):
             return None
-        rs = self._cached(self.rss, "ReplicaSet", namespace, ref.name, ref.uid)
+        rs = self.rss.get_named(namespace, ref.name, ref.uid)
         if not isinstance(rs, ReplicaSet):
             return None
         owner = controller_of(rs)
@@ -144,7 +138,7 @@ class ScaleFinder:
         """getPodStatefulSet."""
         if not verify_group_kind(ref, "StatefulSet", ("apps",)):
             return None
-        ss = self._cached(self.statefulsets, "StatefulSet", namespace, ref.name, ref.uid)
+        ss = self.statefulsets.get_named(namespace, ref.name, ref.uid)
         return ControllerAndScale(ref.uid, ss.spec.replicas) if isinstance(ss, StatefulSet) else None
 
     def scale_controller(self, ref: OwnerReference, namespace: str) -> ControllerAndScale | None:
