@@ -67,7 +67,10 @@ class CycleResult:
     selected: int = -1
     filter_names: list[str] = field(default_factory=list)
     rejected: dict[int, Status] = field(default_factory=dict)
-    """Rows rejected outside the filter kernels (PreFilter failure or PreFilterResult)."""
+    """Rows rejected outside the filter kernels (PreFilter failure, PreFilterResult, or filters
+    run with the node's nominated pods)."""
+    pre_filter: Status | None = None
+    """The PreFilter rejection that rejected every node, if one did."""
     error: Status | None = None
 
     @property
@@ -145,7 +148,8 @@ class Framework:
         if status is not None:
             rows = cluster.node_indices()
             return CycleResult(rows, np.full(n_all, -1, np.int16), np.zeros(n_all, np.int64), empty,
-                               filter_names=self.filter_names, rejected={int(r): status for r in rows})
+                               filter_names=self.filter_names, rejected={int(r): status for r in rows},
+                               pre_filter=status)
         rejected: dict[int, Status] = {}
         if names is not None:
             keep = np.array([n in names for n in cluster.node_names], np.bool_)

@@ -84,7 +84,7 @@ def preempt(fw: Framework, state: CycleState, pi: PodInfo, cluster: ClusterState
     offset = int(rng.integers(len(rows)))
     num_candidates = plugin.calculate_num_candidates(len(rows))
     walk = walk_order(rows, offset)
-    from_pre_filter = any(st.code == Code.UNSCHEDULABLE for st in res.rejected.values())
+    from_pre_filter = res.pre_filter is not None and res.pre_filter.code == Code.UNSCHEDULABLE
     search = dry_run_fast if applies(fw, state) and not from_pre_filter else dry_run_generic
     dr = search(fw, state, pi, cluster, walk, pdbs, num_candidates, nominated)
     if dr.n_candidates == 0:
